@@ -1,0 +1,15 @@
+"""Where studies live: the storage contract and its backends.
+
+Example:
+    >>> import tunelab as tl
+    >>> storage = tl.storages.InMemoryStorage()
+    >>> study = tl.create_study(storage=storage, study_name="shared")
+    >>> tl.load_study(study_name="shared", storage=storage).study_name
+    'shared'
+"""
+
+from tunelab.storages._base import BaseStorage
+from tunelab.storages._in_memory import InMemoryStorage
+from tunelab.storages._url import get_storage
+
+__all__ = ["BaseStorage", "InMemoryStorage", "get_storage"]
