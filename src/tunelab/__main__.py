@@ -1,0 +1,7 @@
+"""``python -m tunelab`` runs the command line."""
+
+import sys
+
+from tunelab.cli import main
+
+sys.exit(main())
