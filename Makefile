@@ -18,12 +18,13 @@ $(VENV)/.dev-installed: $(BIN)/activate pyproject.toml
 	$(PIP) install -e ".[dev]"
 	touch $@
 
-## demo: tune a scikit-learn classifier on a bundled dataset and print the best result
+## demo: tune a scikit-learn classifier on a bundled dataset (study kept in tunelab.db)
 demo: $(VENV)/.demo-installed
 	$(BIN)/python examples/quickstart.py
 
 ## test: the whole test suite (unit, property-based, structural, doctests, examples)
 test: $(VENV)/.dev-installed
+	bash scripts/install-postgres.sh
 	$(BIN)/python -m pytest
 	$(BIN)/python -m pytest -q --doctest-modules src/tunelab -p no:cacheprovider
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -21,3 +21,12 @@ STORAGE_FACTORIES: dict[str, Callable[[], BaseStorage]] = {"in_memory": _in_memo
 def storage(request: pytest.FixtureRequest) -> BaseStorage:
     """Every storage backend, fresh for each test."""
     return STORAGE_FACTORIES[request.param]()
+
+
+@pytest.fixture(scope="session")
+def postgres_base_url() -> Iterator[str]:
+    """A throwaway PostgreSQL server on 127.0.0.1 for the whole session."""
+    from tests._postgres import postgres_server
+
+    with postgres_server() as base_url:
+        yield base_url

@@ -111,7 +111,8 @@ def unit_to_internal(dist: BaseDistribution, u: FloatArray) -> FloatArray:
 def unit_to_internal_scalar(dist: BaseDistribution, u: float) -> float:
     """:func:`unit_to_internal` for one coordinate, without NumPy overhead.
 
-    Gives exactly the same result as the vectorised version (the tests check it); the
+    Gives the same result as the vectorised version up to the last-digit rounding of
+    ``exp`` (NumPy's vectorised ``exp`` may differ from ``math.exp`` by one ulp); the
     random sampler calls it once per parameter, so it is on the hot path.
     """
     u = 0.0 if u < 0.0 else (1.0 if u > 1.0 else u)
@@ -145,6 +146,8 @@ def internal_to_unit(dist: BaseDistribution, x: FloatArray) -> FloatArray:
     cont = _continuous(dist)
     if cont.log:
         lo, hi = _log_bounds(cont)
+        if hi == lo:  # a single value (or two neighbouring floats with equal logs)
+            return np.full_like(x, 0.5)
         return np.asarray((np.log(x) - lo) / (hi - lo), dtype=np.float64)
     if cont.high == cont.low:
         return np.full_like(x, 0.5)

@@ -70,9 +70,13 @@ class Grid(Sequence[dict[str, ParamValue]]):
     def __init__(self, values: Mapping[str, Sequence[ParamValue]]) -> None:
         self._names = tuple(values)
         self._values = tuple(tuple(values[n]) for n in self._names)
-        for name, vals in zip(self._names, self._values, strict=False):
+        for name, vals in zip(self._names, self._values, strict=True):
             if not vals:
                 raise ValueError(f"grid parameter {name!r} has no values")
+            keys = [(type(v).__name__, v) for v in vals]
+            if len(set(keys)) != len(keys):
+                repeated = next(v for i, v in enumerate(vals) if keys[i] in keys[:i])
+                raise ValueError(f"grid parameter {name!r} lists {repeated!r} more than once")
         size = 1
         for vals in self._values:
             size *= len(vals)

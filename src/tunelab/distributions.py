@@ -321,7 +321,7 @@ class CategoricalDistribution(BaseDistribution):
         return self.choices[round(internal)]
 
     def contains(self, internal: float) -> bool:  # noqa: D102
-        return internal == math.floor(internal) and 0 <= internal < len(self.choices)
+        return 0 <= internal < len(self.choices) and internal == math.floor(internal)
 
     def is_single(self) -> bool:  # noqa: D102
         return len(self.choices) == 1
@@ -355,7 +355,10 @@ def distribution_from_json(data: Mapping[str, JSONValue]) -> BaseDistribution:
                 step=fields.get("step", 1),
             )
         if kind == "categorical":
-            return CategoricalDistribution(tuple(fields["choices"]))
+            choices = fields["choices"]
+            if not isinstance(choices, list):
+                raise ValueError(f"distribution JSON choices={choices!r} must be a list")
+            return CategoricalDistribution(tuple(choices))
     except KeyError as exc:
         raise ValueError(
             f"distribution JSON {dict(data)!r} lacks the key {exc.args[0]!r}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from tunelab import __version__
+from tunelab.cli.commands import best, delete, storage, studies, transfer, trials
 
 __all__ = ["build_parser"]
 
@@ -14,21 +15,32 @@ tunelab: hyperparameter optimisation for machine-learning models.
 Define an objective in Python, then create and run a study:
 
     import tunelab as tl
-    study = tl.create_study(direction="maximize")
+    study = tl.create_study(storage="sqlite:///tunelab.db", direction="maximize")
     study.optimize(objective, n_trials=100, show_progress_bar=True)
-    print(study.best_params, study.best_value)
 
-Commands that work on stored studies (list, inspect, export, run from YAML) are added
-as the persistent storage lands; see the README.
+The commands below inspect and manage stored studies.
+"""
+
+_EPILOG = """\
+examples:
+  tunelab studies sqlite:///tunelab.db
+  tunelab best sqlite:///tunelab.db --study my-study
+  tunelab trials sqlite:///tunelab.db --study my-study --format csv > trials.csv
+  tunelab export sqlite:///tunelab.db --study my-study -o my-study.jsonl
+  tunelab import postgresql+psycopg://user@host/db my-study.jsonl
 """
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The top-level parser (subcommands are added here as they land)."""
+    """The top-level parser with every subcommand."""
     parser = argparse.ArgumentParser(
         prog="tunelab",
         description=_DESCRIPTION,
+        epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"tunelab {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for module in (studies, trials, best, delete, transfer, storage):
+        module.add_parser(commands)
     return parser

@@ -10,6 +10,14 @@ Example:
 
 from tunelab.storages._base import BaseStorage
 from tunelab.storages._in_memory import InMemoryStorage
+from tunelab.storages._transfer import copy_study, export_study, import_study
 from tunelab.storages._url import get_storage
 
-__all__ = ["BaseStorage", "InMemoryStorage", "get_storage"]
+__all__ = [
+    "BaseStorage",
+    "InMemoryStorage",
+    "copy_study",
+    "export_study",
+    "get_storage",
+    "import_study",
+]

@@ -11,6 +11,9 @@ __all__ = ["get_storage"]
 def get_storage(storage: BaseStorage | str | None) -> BaseStorage:
     """Resolve ``None`` (a fresh in-memory storage), a storage object, or a database URL.
 
+    A URL opens an :class:`~tunelab.storages.rdb.RDBStorage`: ``sqlite:///path.db`` or
+    ``postgresql+psycopg://user:password@host/database``.
+
     Raises:
         ValueError: The URL's scheme is not supported.
 
@@ -23,10 +26,15 @@ def get_storage(storage: BaseStorage | str | None) -> BaseStorage:
     if isinstance(storage, BaseStorage):
         return storage
     if isinstance(storage, str):
-        raise ValueError(
-            f"storage={storage!r}: database URLs are not supported by this version; "
-            "pass None for in-memory storage or a BaseStorage instance"
-        )
+        scheme = storage.split(":", 1)[0].split("+", 1)[0].lower()
+        if scheme not in ("sqlite", "postgresql"):
+            raise ValueError(
+                f"storage={storage!r}: unsupported database URL; use 'sqlite:///path.db' or "
+                "'postgresql+psycopg://user@host/db'"
+            )
+        from tunelab.storages.rdb import RDBStorage  # deferred: SQLAlchemy loads on use
+
+        return RDBStorage(storage)
     raise ValueError(
         f"storage={storage!r} must be None, a database URL string or a BaseStorage, "
         f"got {type(storage).__name__}"

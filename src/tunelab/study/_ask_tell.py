@@ -31,26 +31,31 @@ def _claim_or_create(ctx: TrialContext) -> FrozenTrial:
         claimed = ctx.storage.claim_waiting_trial(ctx.study_id, ctx.worker_id)
         if claimed is not None:
             return claimed
-        batch = ctx.sampler.plan_waiting(ctx.view)  # may raise SearchSpaceExhausted
-        if batch is None:
-            return ctx.storage.create_trial(ctx.study_id)
-        if batch.key == last_key:
-            raise RuntimeError(
-                f"{type(ctx.sampler).__name__}.plan_waiting returned the batch "
-                f"{batch.key!r} twice in a row; a sampler must move on to the next batch"
-            )
-        last_key = batch.key
-        extra = list(batch.system_attrs) or [{}] * len(batch.params)
-        templates = [
-            FrozenTrial(
-                trial_id=-1,
-                number=-1,
-                state=TrialState.WAITING,
-                system_attrs={**attrs, FIXED_PARAMS_ATTR: dict(params)},
-            )
-            for params, attrs in zip(batch.params, extra, strict=False)
-        ]
-        ctx.storage.enqueue_batch(ctx.study_id, batch.key, templates)
+        with ctx.plan_lock:
+            # Another thread of this process may have stored a batch meanwhile.
+            claimed = ctx.storage.claim_waiting_trial(ctx.study_id, ctx.worker_id)
+            if claimed is not None:
+                return claimed
+            batch = ctx.sampler.plan_waiting(ctx.view)  # may raise SearchSpaceExhausted
+            if batch is None:
+                return ctx.storage.create_trial(ctx.study_id)
+            if batch.key == last_key:
+                raise RuntimeError(
+                    f"{type(ctx.sampler).__name__}.plan_waiting returned the batch "
+                    f"{batch.key!r} twice in a row; a sampler must move on to the next batch"
+                )
+            last_key = batch.key
+            extra = list(batch.system_attrs) or [{}] * len(batch.params)
+            templates = [
+                FrozenTrial(
+                    trial_id=-1,
+                    number=-1,
+                    state=TrialState.WAITING,
+                    system_attrs={**attrs, FIXED_PARAMS_ATTR: dict(params)},
+                )
+                for params, attrs in zip(batch.params, extra, strict=True)
+            ]
+            ctx.storage.enqueue_batch(ctx.study_id, batch.key, templates)
 
 
 def ask(ctx: TrialContext, search_space: Mapping[str, BaseDistribution] | None = None) -> Trial:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import numbers
+import threading
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
@@ -37,7 +38,11 @@ def check_json(what: str, value: Any) -> JSONValue:
 
 @dataclass(frozen=True)
 class TrialContext:
-    """What a live trial needs from its study (built once per study)."""
+    """What a live trial needs from its study (built once per study).
+
+    ``plan_lock`` serialises sampler planning in this process, so that no worker thread
+    concludes "nothing left" while another has planned a batch it has not stored yet.
+    """
 
     study: Any
     storage: BaseStorage
@@ -46,6 +51,7 @@ class TrialContext:
     sampler: BaseSampler
     pruner: BasePruner
     worker_id: str
+    plan_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class Trial(SuggestMixin):

@@ -1,0 +1,1 @@
+"""The ``tunelab`` subcommands, one module each."""

@@ -1,0 +1,667 @@
+"""``RDBStorage``: studies in SQLite or PostgreSQL through SQLAlchemy Core.
+
+The storage only persists: rules come from :func:`tunelab._records.check_transition`.
+Each method is one short transaction. Finished trials never change, so once read they
+are cached in this process and never queried again.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from collections.abc import Collection, Iterable, Sequence
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import Connection, CursorResult, Row, Table, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+
+from tunelab._records import (
+    FrozenStudy,
+    FrozenTrial,
+    StudyDirection,
+    TrialState,
+    check_transition,
+)
+from tunelab._typing import JSONValue
+from tunelab.distributions import BaseDistribution, distribution_from_json
+from tunelab.exceptions import (
+    DuplicatedStudyError,
+    StorageError,
+    StudyNotFoundError,
+    TrialFinishedError,
+    TrialNotFoundError,
+)
+from tunelab.storages._base import BaseStorage
+from tunelab.storages.rdb._engine import Database
+from tunelab.storages.rdb._migrate import ensure_schema
+from tunelab.storages.rdb._schema import (
+    studies,
+    study_attrs,
+    study_batches,
+    trial_attrs,
+    trial_params,
+    trial_values,
+    trials,
+)
+
+__all__ = ["RDBStorage"]
+
+_CHUNK = 500  # ids per IN (...) clause
+_FAIL_REASON = "fail_reason"
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # SQLite hands back naive datetimes; they were stored as UTC
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def _float_in(value: float) -> float | None:
+    return None if math.isnan(value) else value  # SQLite would turn NaN into NULL anyway
+
+
+def _float_out(value: float | None) -> float:
+    return math.nan if value is None else float(value)
+
+
+class RDBStorage(BaseStorage):
+    """A storage in a relational database: SQLite (a file, the default) or PostgreSQL.
+
+    Any number of processes and machines may share one database. Trial numbers are
+    dense per study, WAITING trials are claimed by exactly one worker (PostgreSQL:
+    ``FOR UPDATE SKIP LOCKED``; SQLite: ``BEGIN IMMEDIATE``), and transient lock errors
+    are retried with backoff instead of surfacing as "database is locked".
+
+    Args:
+        url: An SQLAlchemy URL: ``sqlite:///path/to/file.db`` or
+            ``postgresql+psycopg://user:password@host:port/database``.
+        engine_kwargs: Extra arguments for :func:`sqlalchemy.create_engine`.
+        retry_seconds: How long lock contention is retried before a StorageError.
+
+    Raises:
+        StorageError: The database cannot be opened, or has a schema of another version
+            (the message says what to run).
+
+    Example:
+        >>> import tunelab as tl, tempfile, os
+        >>> path = os.path.join(tempfile.mkdtemp(), "study.db")
+        >>> study = tl.create_study(storage=f"sqlite:///{path}", study_name="s")
+        >>> study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+        >>> len(tl.load_study(study_name="s", storage=f"sqlite:///{path}").trials)
+        3
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        engine_kwargs: dict[str, Any] | None = None,
+        retry_seconds: float = 60.0,
+    ) -> None:
+        self._url = url
+        self._engine_kwargs = dict(engine_kwargs or {})
+        self._retry_seconds = retry_seconds
+        self._db = Database(url, self._engine_kwargs, retry_seconds)
+        ensure_schema(self._db)
+        self._lock = threading.Lock()
+        self._finished: dict[int, FrozenTrial] = {}
+        self._distributions: dict[str, BaseDistribution] = {}
+
+    @property
+    def url(self) -> str:
+        """The database URL."""
+        return self._url
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Workers in other processes reconnect by URL; no connection is pickled.
+        return (_reopen, (self._url, self._engine_kwargs, self._retry_seconds))
+
+    def dispose(self) -> None:
+        """Close pooled connections (the storage reconnects on next use)."""
+        self._db.dispose()
+
+    def __repr__(self) -> str:
+        return f"RDBStorage({self._db.safe_url!r})"
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _upsert(
+        self, conn: Connection, table: Table, row: dict[str, Any], keys: list[str]
+    ) -> None:
+        maker = pg_insert if self._db.dialect == "postgresql" else sqlite_insert
+        if self._db.dialect not in ("postgresql", "sqlite"):  # portable fallback
+            conn.execute(delete(table).where(*(table.c[k] == row[k] for k in keys)))
+            conn.execute(insert(table).values(**row))
+            return
+        stmt = maker(table).values(**row)
+        updates = {k: v for k, v in row.items() if k not in keys}
+        conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=updates))
+
+    def _distribution(self, blob: str) -> BaseDistribution:
+        dist = self._distributions.get(blob)
+        if dist is None:
+            dist = distribution_from_json(json.loads(blob))
+            self._distributions[blob] = dist
+        return dist
+
+    @staticmethod
+    def _dist_blob(dist: BaseDistribution) -> str:
+        return json.dumps(dist.to_json(), sort_keys=True)
+
+    # -- studies -------------------------------------------------------------------------
+
+    def _study_attrs(
+        self, conn: Connection, ids: Iterable[int]
+    ) -> dict[int, tuple[dict[str, Any], dict[str, Any]]]:
+        out: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {i: ({}, {}) for i in ids}
+        if out:
+            rows = conn.execute(select(study_attrs).where(study_attrs.c.study_id.in_(list(out))))
+            for row in rows:
+                out[row.study_id][1 if row.system else 0][row.key] = row.value
+        return out
+
+    def _frozen_studies(self, conn: Connection, rows: Sequence[Row[Any]]) -> list[FrozenStudy]:
+        attrs = self._study_attrs(conn, [r.study_id for r in rows])
+        return [
+            FrozenStudy(
+                study_id=r.study_id,
+                name=r.name,
+                directions=tuple(StudyDirection(d) for d in r.directions),
+                user_attrs=attrs[r.study_id][0],
+                system_attrs=attrs[r.study_id][1],
+                datetime_created=_utc(r.datetime_created),
+            )
+            for r in rows
+        ]
+
+    def create_study(self, name: str, directions: Sequence[StudyDirection]) -> FrozenStudy:
+        created = _now()
+
+        def work(conn: Connection) -> int:
+            exists = conn.execute(select(studies.c.study_id).where(studies.c.name == name))
+            if exists.first() is not None:
+                raise DuplicatedStudyError(f"a study named {name!r} already exists")
+            result = conn.execute(
+                insert(studies).values(
+                    name=name, directions=[d.value for d in directions], datetime_created=created
+                )
+            )
+            return _primary_key(result)
+
+        try:
+            study_id = self._db.write(work)
+        except StorageError as exc:  # two processes racing to create the same name
+            if isinstance(exc.__cause__, IntegrityError):
+                raise DuplicatedStudyError(f"a study named {name!r} already exists") from None
+            raise
+        return FrozenStudy(
+            study_id=study_id, name=name, directions=tuple(directions), datetime_created=created
+        )
+
+    def get_study(self, name: str) -> FrozenStudy:
+        def work(conn: Connection) -> list[FrozenStudy]:
+            rows = conn.execute(select(studies).where(studies.c.name == name)).all()
+            return self._frozen_studies(conn, rows)
+
+        found = self._db.read(work)
+        if not found:
+            raise StudyNotFoundError(f"no study named {name!r}")
+        return found[0]
+
+    def list_studies(self) -> list[FrozenStudy]:
+        def work(conn: Connection) -> list[FrozenStudy]:
+            rows = conn.execute(select(studies).order_by(studies.c.study_id)).all()
+            return self._frozen_studies(conn, rows)
+
+        return self._db.read(work)
+
+    def delete_study(self, study_id: int) -> None:
+        def work(conn: Connection) -> int:
+            ids = select(trials.c.trial_id).where(trials.c.study_id == study_id)
+            for table in (trial_params, trial_values, trial_attrs):
+                conn.execute(delete(table).where(table.c.trial_id.in_(ids)))
+            conn.execute(delete(trials).where(trials.c.study_id == study_id))
+            for table in (study_attrs, study_batches):
+                conn.execute(delete(table).where(table.c.study_id == study_id))
+            return conn.execute(delete(studies).where(studies.c.study_id == study_id)).rowcount
+
+        if self._db.write(work) == 0:
+            raise StudyNotFoundError(f"no study with id {study_id}")
+
+    def set_study_attr(
+        self, study_id: int, key: str, value: JSONValue, *, system: bool = False
+    ) -> None:
+        def work(conn: Connection) -> None:
+            self._require_study(conn, study_id)
+            self._upsert(
+                conn,
+                study_attrs,
+                {"study_id": study_id, "system": system, "key": key, "value": value},
+                ["study_id", "system", "key"],
+            )
+
+        self._db.write(work)
+
+    def _require_study(self, conn: Connection, study_id: int, *, lock: bool = False) -> None:
+        query = select(studies.c.study_id).where(studies.c.study_id == study_id)
+        if lock and self._db.dialect == "postgresql":
+            query = query.with_for_update()  # serialises trial numbering per study
+        if conn.execute(query).first() is None:
+            raise StudyNotFoundError(f"no study with id {study_id}")
+
+    # -- trial creation ------------------------------------------------------------------
+
+    def _insert_trial(
+        self,
+        conn: Connection,
+        study_id: int,
+        number: int,
+        state: TrialState,
+        template: FrozenTrial | None,
+        now: datetime,
+    ) -> FrozenTrial:
+        t = template or FrozenTrial(trial_id=-1, number=-1, state=state)
+        start = t.datetime_start
+        if start is None and state is not TrialState.WAITING:
+            start = now
+        complete = t.datetime_complete
+        if complete is None and state.is_finished():
+            complete = now
+        result = conn.execute(
+            insert(trials).values(
+                study_id=study_id,
+                number=number,
+                state=state.value,
+                objective_values=None if t.values is None else list(t.values),
+                datetime_start=start,
+                datetime_complete=complete,
+                heartbeat=now if state is TrialState.RUNNING else None,
+            )
+        )
+        trial_id = _primary_key(result)
+        if t.params:
+            conn.execute(
+                insert(trial_params),
+                [
+                    {
+                        "trial_id": trial_id,
+                        "name": name,
+                        "internal": t.distributions[name].to_internal(value),
+                        "distribution": self._dist_blob(t.distributions[name]),
+                    }
+                    for name, value in t.params.items()
+                ],
+            )
+        if t.intermediate_values:
+            conn.execute(
+                insert(trial_values),
+                [
+                    {"trial_id": trial_id, "step": step, "value": _float_in(value)}
+                    for step, value in t.intermediate_values.items()
+                ],
+            )
+        attr_rows = [
+            {"trial_id": trial_id, "system": system, "key": k, "value": v}
+            for system, attrs in ((False, t.user_attrs), (True, t.system_attrs))
+            for k, v in attrs.items()
+        ]
+        if attr_rows:
+            conn.execute(insert(trial_attrs), attr_rows)
+        return FrozenTrial(
+            trial_id=trial_id,
+            number=number,
+            state=state,
+            values=t.values,
+            params=t.params,
+            distributions=t.distributions,
+            intermediate_values=t.intermediate_values,
+            user_attrs=t.user_attrs,
+            system_attrs=t.system_attrs,
+            datetime_start=start,
+            datetime_complete=complete,
+        )
+
+    @staticmethod
+    def _next_number(conn: Connection, study_id: int) -> int:
+        top = conn.execute(
+            select(func.max(trials.c.number)).where(trials.c.study_id == study_id)
+        ).scalar()
+        return 0 if top is None else int(top) + 1
+
+    def create_trial(
+        self,
+        study_id: int,
+        *,
+        state: TrialState = TrialState.RUNNING,
+        template: FrozenTrial | None = None,
+    ) -> FrozenTrial:
+        now = _now()
+
+        def work(conn: Connection) -> FrozenTrial:
+            self._require_study(conn, study_id, lock=True)
+            number = self._next_number(conn, study_id)
+            return self._insert_trial(conn, study_id, number, state, template, now)
+
+        trial = self._db.write(work)
+        if state.is_finished():
+            self._remember(trial)
+        return trial
+
+    def enqueue_batch(self, study_id: int, key: str, templates: Sequence[FrozenTrial]) -> bool:
+        now = _now()
+
+        def work(conn: Connection) -> bool:
+            self._require_study(conn, study_id, lock=True)
+            taken = conn.execute(
+                select(study_batches.c.key).where(
+                    study_batches.c.study_id == study_id, study_batches.c.key == key
+                )
+            ).first()
+            if taken is not None:
+                return False
+            conn.execute(insert(study_batches).values(study_id=study_id, key=key))
+            number = self._next_number(conn, study_id)
+            for offset, template in enumerate(templates):
+                self._insert_trial(
+                    conn, study_id, number + offset, TrialState.WAITING, template, now
+                )
+            return True
+
+        try:
+            return self._db.write(work)
+        except StorageError as exc:
+            if isinstance(exc.__cause__, IntegrityError):
+                return False  # another worker enqueued this batch at the same instant
+            raise
+
+    def claim_waiting_trial(self, study_id: int, worker_id: str) -> FrozenTrial | None:
+        def work(conn: Connection) -> FrozenTrial | None:
+            query = (
+                select(trials.c.trial_id)
+                .where(trials.c.study_id == study_id, trials.c.state == TrialState.WAITING.value)
+                .order_by(trials.c.number)
+                .limit(1)
+            )
+            if self._db.dialect == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            trial_id = conn.execute(query).scalar()
+            if trial_id is None:
+                return None
+            now = _now()
+            claimed = conn.execute(
+                update(trials)
+                .where(trials.c.trial_id == trial_id, trials.c.state == TrialState.WAITING.value)
+                .values(
+                    state=TrialState.RUNNING.value,
+                    datetime_start=now,
+                    worker_id=worker_id,
+                    heartbeat=now,
+                )
+            ).rowcount
+            if claimed != 1:
+                return None
+            return self._load(conn, [int(trial_id)])[0]
+
+        return self._db.write(work)
+
+    # -- trial updates -------------------------------------------------------------------
+
+    def _require_live(self, conn: Connection, trial_id: int) -> None:
+        row = conn.execute(
+            select(trials.c.state, trials.c.number).where(trials.c.trial_id == trial_id)
+        ).first()
+        if row is None:
+            raise TrialNotFoundError(f"no trial with id {trial_id}")
+        state = TrialState(row.state)
+        if state.is_finished():
+            raise TrialFinishedError(
+                f"trial {row.number} is already {state.name} and cannot be changed"
+            )
+
+    def set_trial_param(
+        self, trial_id: int, name: str, internal: float, distribution: BaseDistribution
+    ) -> None:
+        blob = self._dist_blob(distribution)
+
+        def work(conn: Connection) -> None:
+            self._require_live(conn, trial_id)
+            self._upsert(
+                conn,
+                trial_params,
+                {"trial_id": trial_id, "name": name, "internal": internal, "distribution": blob},
+                ["trial_id", "name"],
+            )
+
+        self._db.write(work)
+
+    def set_intermediate_value(self, trial_id: int, step: int, value: float) -> None:
+        def work(conn: Connection) -> None:
+            self._require_live(conn, trial_id)
+            self._upsert(
+                conn,
+                trial_values,
+                {"trial_id": trial_id, "step": step, "value": _float_in(value)},
+                ["trial_id", "step"],
+            )
+
+        self._db.write(work)
+
+    def set_trial_attr(
+        self, trial_id: int, key: str, value: JSONValue, *, system: bool = False
+    ) -> None:
+        def work(conn: Connection) -> None:
+            self._require_live(conn, trial_id)
+            self._upsert(
+                conn,
+                trial_attrs,
+                {"trial_id": trial_id, "system": system, "key": key, "value": value},
+                ["trial_id", "system", "key"],
+            )
+
+        self._db.write(work)
+
+    def finish_trial(
+        self, trial_id: int, state: TrialState, values: Sequence[float] | None = None
+    ) -> FrozenTrial:
+        stored = None if values is None else [float(v) for v in values]
+
+        def work(conn: Connection) -> FrozenTrial:
+            row = conn.execute(
+                select(trials.c.state, trials.c.number).where(trials.c.trial_id == trial_id)
+            ).first()
+            if row is None:
+                raise TrialNotFoundError(f"no trial with id {trial_id}")
+            check_transition(row.number, TrialState(row.state), state)
+            conn.execute(
+                update(trials)
+                .where(trials.c.trial_id == trial_id)
+                .values(state=state.value, objective_values=stored, datetime_complete=_now())
+            )
+            return self._load(conn, [trial_id])[0]
+
+        trial = self._db.write(work)
+        self._remember(trial)
+        return trial
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def _remember(self, trial: FrozenTrial) -> None:
+        with self._lock:
+            self._finished[trial.trial_id] = trial
+
+    def _load(self, conn: Connection, ids: list[int]) -> list[FrozenTrial]:
+        """Full snapshots of the given trials, in the order of ``ids``."""
+        rows: dict[int, Row[Any]] = {}
+        params: dict[int, tuple[dict[str, Any], dict[str, BaseDistribution]]] = {}
+        steps: dict[int, dict[int, float]] = {}
+        attrs: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            for row in conn.execute(select(trials).where(trials.c.trial_id.in_(chunk))):
+                rows[row.trial_id] = row
+            for row in conn.execute(
+                select(trial_params).where(trial_params.c.trial_id.in_(chunk))
+            ):
+                dist = self._distribution(row.distribution)
+                entry = params.setdefault(row.trial_id, ({}, {}))
+                entry[0][row.name] = dist.to_external(row.internal)
+                entry[1][row.name] = dist
+            for row in conn.execute(
+                select(trial_values).where(trial_values.c.trial_id.in_(chunk))
+            ):
+                steps.setdefault(row.trial_id, {})[row.step] = _float_out(row.value)
+            for row in conn.execute(select(trial_attrs).where(trial_attrs.c.trial_id.in_(chunk))):
+                attrs.setdefault(row.trial_id, ({}, {}))[1 if row.system else 0][row.key] = (
+                    row.value
+                )
+        out = []
+        for trial_id in ids:
+            found = rows.get(trial_id)
+            if found is None:
+                raise TrialNotFoundError(f"no trial with id {trial_id}")
+            row = found
+            p, d = params.get(trial_id, ({}, {}))
+            user, system = attrs.get(trial_id, ({}, {}))
+            out.append(
+                FrozenTrial(
+                    trial_id=trial_id,
+                    number=row.number,
+                    state=TrialState(row.state),
+                    values=None if row.objective_values is None else tuple(row.objective_values),
+                    params=p,
+                    distributions=d,
+                    intermediate_values=steps.get(trial_id, {}),
+                    user_attrs=user,
+                    system_attrs=system,
+                    datetime_start=_utc(row.datetime_start),
+                    datetime_complete=_utc(row.datetime_complete),
+                )
+            )
+        return out
+
+    def get_trial(self, trial_id: int) -> FrozenTrial:
+        cached = self._finished.get(trial_id)
+        if cached is not None:
+            return cached
+        trial = self._db.read(lambda conn: self._load(conn, [trial_id])[0])
+        if trial.state.is_finished():
+            self._remember(trial)
+        return trial
+
+    def get_trial_by_number(self, study_id: int, number: int) -> FrozenTrial:
+        def work(conn: Connection) -> int | None:
+            self._require_study(conn, study_id)
+            return conn.execute(
+                select(trials.c.trial_id).where(
+                    trials.c.study_id == study_id, trials.c.number == number
+                )
+            ).scalar()
+
+        trial_id = self._db.read(work)
+        if trial_id is None:
+            raise TrialNotFoundError(f"study {study_id} has no trial number {number}")
+        return self.get_trial(int(trial_id))
+
+    def get_trials(
+        self,
+        study_id: int,
+        *,
+        states: Collection[TrialState] | None = None,
+        min_number: int = 0,
+    ) -> list[FrozenTrial]:
+        def work(conn: Connection) -> list[FrozenTrial]:
+            self._require_study(conn, study_id)
+            query = select(trials.c.trial_id, trials.c.state).where(
+                trials.c.study_id == study_id, trials.c.number >= min_number
+            )
+            if states is not None:
+                query = query.where(trials.c.state.in_([s.value for s in states]))
+            index = conn.execute(query.order_by(trials.c.number)).all()
+            cached = self._finished
+            missing = [r.trial_id for r in index if r.trial_id not in cached]
+            loaded = {t.trial_id: t for t in self._load(conn, missing)} if missing else {}
+            return [cached.get(r.trial_id) or loaded[r.trial_id] for r in index]
+
+        result = self._db.read(work)
+        with self._lock:
+            for trial in result:
+                if trial.state.is_finished():
+                    self._finished[trial.trial_id] = trial
+        return result
+
+    def count_trials(self, study_id: int, *, states: Collection[TrialState] | None = None) -> int:
+        def work(conn: Connection) -> int:
+            self._require_study(conn, study_id)
+            query = select(func.count()).select_from(trials).where(trials.c.study_id == study_id)
+            if states is not None:
+                query = query.where(trials.c.state.in_([s.value for s in states]))
+            return int(conn.execute(query).scalar() or 0)
+
+        return self._db.read(work)
+
+    # -- liveness ------------------------------------------------------------------------
+
+    def record_heartbeat(self, trial_id: int, worker_id: str) -> None:
+        self._db.write(
+            lambda conn: conn.execute(
+                update(trials)
+                .where(trials.c.trial_id == trial_id, trials.c.state == TrialState.RUNNING.value)
+                .values(heartbeat=_now(), worker_id=worker_id)
+            )
+        )
+
+    def fail_stale_trials(self, study_id: int, grace_period: float) -> list[FrozenTrial]:
+        def work(conn: Connection) -> list[int]:
+            cutoff = _now() - timedelta(seconds=grace_period)
+            stale = [
+                int(i)
+                for i in conn.execute(
+                    select(trials.c.trial_id).where(
+                        trials.c.study_id == study_id,
+                        trials.c.state == TrialState.RUNNING.value,
+                        trials.c.heartbeat < cutoff,
+                    )
+                ).scalars()
+            ]
+            for trial_id in stale:
+                self._upsert(
+                    conn,
+                    trial_attrs,
+                    {
+                        "trial_id": trial_id,
+                        "system": True,
+                        "key": _FAIL_REASON,
+                        "value": f"no heartbeat for more than {grace_period:g} s: the worker "
+                        "running it died",
+                    },
+                    ["trial_id", "system", "key"],
+                )
+                conn.execute(
+                    update(trials)
+                    .where(trials.c.trial_id == trial_id)
+                    .values(state=TrialState.FAIL.value, datetime_complete=_now())
+                )
+            return stale
+
+        return [self.get_trial(i) for i in self._db.write(work)]
+
+
+def _primary_key(result: CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    if key is None:
+        raise StorageError("the database did not return the new row's id")
+    return int(key[0])
+
+
+def _reopen(url: str, engine_kwargs: dict[str, Any], retry_seconds: float) -> RDBStorage:
+    return RDBStorage(url, engine_kwargs=engine_kwargs, retry_seconds=retry_seconds)
