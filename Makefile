@@ -26,7 +26,8 @@ demo: $(VENV)/.demo-installed
 test: $(VENV)/.dev-installed
 	bash scripts/install-postgres.sh
 	$(BIN)/python -m pytest
-	$(BIN)/python -m pytest -q --doctest-modules src/tunelab -p no:cacheprovider
+	$(BIN)/python -m pytest -q --doctest-modules src/tunelab -p no:cacheprovider \
+		--ignore=src/tunelab/storages/rdb/migrations
 
 ## lint: ruff (style) and mypy --strict (types)
 lint: $(VENV)/.dev-installed

@@ -73,8 +73,10 @@ def main() -> None:
     elapsed = time.perf_counter() - start
 
     finished = study.get_trials(states=[tl.TrialState.COMPLETE])
-    print(f"\nStudy {study.study_name!r} in {args.storage}: ran {args.trials} trials in "
-          f"{elapsed:.1f} s ({len(finished)} complete in total, {already} from earlier runs)")
+    print(
+        f"\nStudy {study.study_name!r} in {args.storage}: ran {args.trials} trials in "
+        f"{elapsed:.1f} s ({len(finished)} complete in total, {already} from earlier runs)"
+    )
     print(f"Best CV accuracy: {study.best_value:.4f} (trial {study.best_trial.number})")
     print("Best parameters:")
     for name, value in study.best_params.items():

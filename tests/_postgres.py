@@ -28,8 +28,10 @@ def find_pg_bin() -> Path | None:
     for env in ("TUNELAB_PG_BIN",):
         if os.environ.get(env):
             return Path(os.environ[env])
-    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin"),
-                        key=lambda p: [int(x) for x in p.parent.name.split(".") if x.isdigit()])
+    candidates = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin"),
+        key=lambda p: [int(x) for x in p.parent.name.split(".") if x.isdigit()],
+    )
     for path in reversed(candidates):
         if (path / "initdb").exists():
             return path
@@ -61,26 +63,67 @@ def postgres_server() -> Iterator[str]:
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
     port = _free_port()
-    subprocess.run(_as_server_user([str(pg_bin / "initdb"), "-D", str(data), "-U", "tunelab",
-                                    "--auth=trust", "-E", "UTF8", "--no-locale",
-                                    "--no-sync"]),
-                   check=True, capture_output=True)
-    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off " \
-              "-c full_page_writes=off -c synchronous_commit=off -c max_connections=200"
-    subprocess.run(_as_server_user([str(pg_bin / "pg_ctl"), "-D", str(data), "-l", str(log),
-                                    "-o", options, "-w", "-t", "60", "start"]),
-                   check=True, capture_output=True)
+    subprocess.run(
+        _as_server_user(
+            [
+                str(pg_bin / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "tunelab",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-locale",
+                "--no-sync",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+    )
+    options = (
+        f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off "
+        "-c full_page_writes=off -c synchronous_commit=off -c max_connections=200"
+    )
+    subprocess.run(
+        _as_server_user(
+            [
+                str(pg_bin / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(log),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+    )
     try:
         deadline = time.monotonic() + 30
-        while subprocess.run([str(pg_bin / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)],
-                             capture_output=True).returncode != 0:
+        while (
+            subprocess.run(
+                [str(pg_bin / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)],
+                capture_output=True,
+            ).returncode
+            != 0
+        ):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"PostgreSQL did not start; see {log}")
             time.sleep(0.1)
         yield f"postgresql+psycopg://tunelab@127.0.0.1:{port}"
     finally:
-        subprocess.run(_as_server_user([str(pg_bin / "pg_ctl"), "-D", str(data), "-m",
-                                        "immediate", "-w", "stop"]), capture_output=True)
+        subprocess.run(
+            _as_server_user(
+                [str(pg_bin / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]
+            ),
+            capture_output=True,
+        )
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -101,8 +144,12 @@ def reset_database(url: str) -> None:
 
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(dsn, autocommit=True) as conn:
-        tables = [r[0] for r in conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname='public' "
-            "AND tablename LIKE 'tunelab_%'")]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname='public' "
+                "AND tablename LIKE 'tunelab_%'"
+            )
+        ]
         if tables:
             conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")

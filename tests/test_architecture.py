@@ -11,15 +11,33 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "tunelab"
 
 # Layer of each module (by dotted name below tunelab); the longest matching prefix wins.
 LAYERS: dict[str, int] = {
-    "_version": 0, "exceptions": 0, "_typing": 0, "_optional": 0, "distributions": 0,
-    "_records": 0, "_space": 0, "_encoding": 0,
-    "_view": 1, "_clock": 1, "callbacks": 1,
-    "storages._base": 1, "samplers._base": 1, "pruners._base": 1, "execution._base": 1,
-    "storages": 2, "samplers": 2, "pruners": 2,
-    "execution._sequential": 2, "execution._threads": 2, "execution": 2,
-    "trial": 3, "study": 3,
+    "_version": 0,
+    "exceptions": 0,
+    "_typing": 0,
+    "_optional": 0,
+    "distributions": 0,
+    "_records": 0,
+    "_space": 0,
+    "_encoding": 0,
+    "_view": 1,
+    "_clock": 1,
+    "callbacks": 1,
+    "storages._base": 1,
+    "samplers._base": 1,
+    "pruners._base": 1,
+    "execution._base": 1,
+    "storages": 2,
+    "samplers": 2,
+    "pruners": 2,
+    "execution._sequential": 2,
+    "execution._threads": 2,
+    "execution": 2,
+    "trial": 3,
+    "study": 3,
     "schedulers": 4,
-    "cli": 5, "__init__": 5, "__main__": 5,
+    "cli": 5,
+    "__init__": 5,
+    "__main__": 5,
 }
 # L2 packages may import each other only where declared.
 L2_PACKAGES = ("storages", "samplers", "pruners", "execution")
@@ -64,9 +82,7 @@ def _imports(path: Path) -> list[tuple[str, list[str]]]:
                     is_module = (SRC / alias.name).is_dir() or (SRC / f"{alias.name}.py").exists()
                     found.append((alias.name, []) if is_module else ("__init__", [alias.name]))
             elif node.module.startswith("tunelab."):
-                found.append(
-                    (node.module.removeprefix("tunelab."), [a.name for a in node.names])
-                )
+                found.append((node.module.removeprefix("tunelab."), [a.name for a in node.names]))
     return found
 
 

@@ -101,9 +101,7 @@ def _agree(dist: BaseDistribution, a: float, b: float) -> bool:
 @FAST
 @given(distributions(), st.lists(units, min_size=1, max_size=20))
 @example(FloatDistribution(2.0, 113644.0, log=True), [0.5])
-def test_scalar_and_vectorised_decoding_agree(
-    dist: BaseDistribution, us: list[float]
-) -> None:
+def test_scalar_and_vectorised_decoding_agree(dist: BaseDistribution, us: list[float]) -> None:
     u = [0.0, 1.0, 0.5, math.nextafter(1.0, 0.0), 5e-324, *us]
     vector = unit_to_internal(dist, np.array(u))
     for value, expected in zip(u, vector, strict=True):

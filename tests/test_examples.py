@@ -11,9 +11,20 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 def _quickstart(storage: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, str(EXAMPLES / "quickstart.py"), "--trials", "6", "--seed", "1",
-         "--storage", storage],
-        check=True, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            str(EXAMPLES / "quickstart.py"),
+            "--trials",
+            "6",
+            "--seed",
+            "1",
+            "--storage",
+            storage,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

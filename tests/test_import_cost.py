@@ -6,14 +6,27 @@ import json
 import subprocess
 import sys
 
-HEAVY = ["torch", "sklearn", "pandas", "plotly", "dask", "ray", "starlette", "sqlalchemy",
-         "scipy", "tqdm", "matplotlib", "alembic"]
+HEAVY = [
+    "torch",
+    "sklearn",
+    "pandas",
+    "plotly",
+    "dask",
+    "ray",
+    "starlette",
+    "sqlalchemy",
+    "scipy",
+    "tqdm",
+    "matplotlib",
+    "alembic",
+]
 
 
 def _loaded_after(code: str) -> set[str]:
     script = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
-    out = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True,
-                         text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", script], check=True, capture_output=True, text=True
+    ).stdout
     return {name.split(".")[0] for name in json.loads(out.splitlines()[-1])}
 
 

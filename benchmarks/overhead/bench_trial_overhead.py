@@ -69,15 +69,20 @@ def main() -> None:
             gc.collect()
             samples[name].append(runner(args.trials, repeat))
     med = {name: statistics.median(values) for name, values in samples.items()}
-    print(f"Trial overhead: RandomSampler + in-memory storage, no-op objective, 3 params; "
-          f"{args.trials} trials x {args.repeats} interleaved repeats "
-          f"(tunelab {tunelab.__version__}, optuna {optuna.__version__})")
+    print(
+        f"Trial overhead: RandomSampler + in-memory storage, no-op objective, 3 params; "
+        f"{args.trials} trials x {args.repeats} interleaved repeats "
+        f"(tunelab {tunelab.__version__}, optuna {optuna.__version__})"
+    )
     print(f"{'library':<10} {'median us/trial':>16} {'min':>8} {'max':>8}")
     for name, values in samples.items():
-        print(f"{name:<10} {med[name] * 1e6:>16.1f} {min(values) * 1e6:>8.1f} "
-              f"{max(values) * 1e6:>8.1f}")
+        print(
+            f"{name:<10} {med[name] * 1e6:>16.1f} {min(values) * 1e6:>8.1f} "
+            f"{max(values) * 1e6:>8.1f}"
+        )
     ratio = med["optuna"] / med["tunelab"]
-    print(f"ratio optuna/tunelab = {ratio:.2f}x  ({'tunelab faster' if ratio >= 1 else 'tunelab SLOWER'})")
+    verdict = "tunelab faster" if ratio >= 1 else "tunelab SLOWER"
+    print(f"ratio optuna/tunelab = {ratio:.2f}x  ({verdict})")
 
 
 if __name__ == "__main__":

@@ -96,6 +96,10 @@ def unit_to_internal(dist: BaseDistribution, u: FloatArray) -> FloatArray:
     if lattice is not None:
         n, low, step, high = lattice
         k = np.minimum(np.floor(u * n), n - 1)
+        if isinstance(dist, FloatDistribution):
+            return np.array(
+                [dist.lattice_value(int(i)) for i in k.ravel()], dtype=np.float64
+            ).reshape(k.shape)
         return np.asarray(np.minimum(low + k * step, high), dtype=np.float64)
     cont = _continuous(dist)
     if cont.log:
@@ -119,7 +123,10 @@ def unit_to_internal_scalar(dist: BaseDistribution, u: float) -> float:
     lattice = _lattice(dist)
     if lattice is not None:
         n, low, step, high = lattice
-        return min(low + min(math.floor(u * n), n - 1) * step, high)
+        k = min(math.floor(u * n), n - 1)
+        if isinstance(dist, FloatDistribution):
+            return dist.lattice_value(k)
+        return min(low + k * step, high)
     cont = _continuous(dist)
     if cont.log:
         lo, hi = _log_bounds(cont)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import abc
 import math
 import numbers
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass
 from typing import Any
@@ -40,6 +41,17 @@ __all__ = [
 
 # Relative tolerance when checking that a float step divides a range.
 _STEP_RTOL = 1e-8
+
+
+def _steps_off_lattice(offset: float, step: float, magnitude: float) -> bool:
+    """Whether ``offset / step`` is not a whole number, allowing for float rounding.
+
+    Rounding error grows with the magnitude of the bounds (131072.001 - 131072 is not
+    exactly 0.001), so the tolerance does too.
+    """
+    k = offset / step
+    tolerance = _STEP_RTOL * max(1.0, abs(k)) + 16 * sys.float_info.epsilon * magnitude / step
+    return abs(k - round(k)) > tolerance
 
 
 class BaseDistribution(abc.ABC):
@@ -140,7 +152,7 @@ class FloatDistribution(BaseDistribution):
             if step <= 0.0:
                 raise ValueError(f"step={self.step!r} must be > 0")
             n = (high - low) / step
-            if abs(n - round(n)) > _STEP_RTOL * max(1.0, abs(n)):
+            if _steps_off_lattice(high - low, step, max(abs(low), abs(high))):
                 reachable = low + math.floor(n) * step
                 above = low + math.ceil(n) * step
                 raise ValueError(
@@ -158,13 +170,30 @@ class FloatDistribution(BaseDistribution):
     def to_external(self, internal: float) -> float:  # noqa: D102
         return float(internal)
 
+    def lattice_value(self, k: int) -> float:
+        """The ``k``-th allowed value ``low + k * step``, clamped to ``[low, high]``.
+
+        Example:
+            >>> FloatDistribution(0.1, 0.3, step=0.1).lattice_value(2)
+            0.3
+        """
+        if self.step is None:
+            raise ValueError("lattice_value needs a distribution with a step")
+        if k <= 0:
+            return self.low
+        value = self.low + k * self.step
+        # 0.1 + 2 * 0.1 is 0.30000000000000004: the last value is `high` itself.
+        if value >= self.high or abs(value - self.high) <= 4 * math.ulp(self.high):
+            return self.high
+        return value
+
     def contains(self, internal: float) -> bool:  # noqa: D102
         if not (self.low <= internal <= self.high):
             return False
         if self.step is None:
             return True
-        k = (internal - self.low) / self.step
-        return abs(k - round(k)) <= _STEP_RTOL * max(1.0, abs(k))
+        magnitude = max(abs(self.low), abs(self.high))
+        return not _steps_off_lattice(internal - self.low, self.step, magnitude)
 
     def is_single(self) -> bool:  # noqa: D102
         return self.low == self.high

@@ -20,6 +20,7 @@ __all__ = [
     "StorageError",
     "StudyNotFoundError",
     "TrialFinishedError",
+    "TrialLimitReached",
     "TrialNotFoundError",
     "TrialPruned",
     "TunelabError",
@@ -73,3 +74,7 @@ class TrialFinishedError(InvalidTransitionError):
 
 class SearchSpaceExhausted(TunelabError):
     """The sampler has no configuration left to try (for example, a finished grid)."""
+
+
+class TrialLimitReached(TunelabError):
+    """The study already holds its ``max_trials``; no new trial may be created."""

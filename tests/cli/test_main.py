@@ -38,6 +38,7 @@ def test_installed_entry_point_runs() -> None:
 
 
 def test_python_dash_m_runs_the_cli() -> None:
-    out = subprocess.run([sys.executable, "-m", "tunelab", "--version"], check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "tunelab", "--version"], check=True, capture_output=True, text=True
+    ).stdout
     assert tunelab.__version__ in out

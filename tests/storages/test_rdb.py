@@ -113,8 +113,9 @@ def test_schema_matches_the_alembic_migration(tmp_path: Path) -> None:
         insp = inspect(engine)
         out = {
             table: (
-                sorted((c["name"], str(c["type"]), c["nullable"])
-                       for c in insp.get_columns(table)),
+                sorted(
+                    (c["name"], str(c["type"]), c["nullable"]) for c in insp.get_columns(table)
+                ),
                 sorted(insp.get_pk_constraint(table)["constrained_columns"]),
                 sorted(tuple(fk["constrained_columns"]) for fk in insp.get_foreign_keys(table)),
                 sorted(tuple(ix["column_names"]) for ix in insp.get_indexes(table)),

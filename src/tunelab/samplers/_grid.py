@@ -51,6 +51,8 @@ def _enumerate(name: str, spec: Sequence[ParamValue] | BaseDistribution) -> tupl
                 f"grid parameter {name!r}: {spec!r} has {count} values, more "
                 f"than {_MAX_ENUMERATED}"
             )
+        if isinstance(spec, FloatDistribution):
+            return tuple(spec.lattice_value(k) for k in range(count))
         return tuple(spec.to_external(spec.low + k * step) for k in range(count))
     try:
         # The categorical checks (types, distinctness) are exactly what a grid needs.

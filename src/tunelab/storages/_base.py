@@ -13,13 +13,41 @@ their distribution, attributes as JSON values. Nothing is pickled.
 from __future__ import annotations
 
 import abc
+import dataclasses
 from collections.abc import Collection, Sequence
 
 from tunelab._records import FrozenStudy, FrozenTrial, StudyDirection, TrialState
 from tunelab._typing import JSONValue
 from tunelab.distributions import BaseDistribution
+from tunelab.exceptions import InvalidTransitionError
 
-__all__ = ["BaseStorage"]
+__all__ = ["BaseStorage", "check_finish_state", "normalized_template"]
+
+
+def normalized_template(template: FrozenTrial) -> FrozenTrial:
+    """``template`` with float values and parameters in their distribution's own types.
+
+    Every backend stores what this returns, so an int value handed to a float parameter
+    reads back the same (as a float) from memory and from a database.
+    """
+    params = {
+        name: template.distributions[name].to_external(
+            template.distributions[name].to_internal(value)
+        )
+        for name, value in template.params.items()
+        if name in template.distributions
+    }
+    values = None if template.values is None else tuple(float(v) for v in template.values)
+    return dataclasses.replace(template, params=params, values=values)
+
+
+def check_finish_state(state: TrialState) -> None:
+    """Raise unless ``state`` is one that :meth:`BaseStorage.finish_trial` may set."""
+    if not state.is_finished():
+        raise InvalidTransitionError(
+            f"finish_trial needs COMPLETE, PRUNED or FAIL, got {state.name}; WAITING trials "
+            "start running through claim_waiting_trial"
+        )
 
 
 class BaseStorage(abc.ABC):
@@ -74,6 +102,7 @@ class BaseStorage(abc.ABC):
         *,
         state: TrialState = TrialState.RUNNING,
         template: FrozenTrial | None = None,
+        max_trials: int | None = None,
     ) -> FrozenTrial:
         """Create a trial with the next dense number of its study.
 
@@ -83,6 +112,11 @@ class BaseStorage(abc.ABC):
                 state to import a trial.
             template: Params, values, attributes and times to copy; its ``trial_id`` and
                 ``number`` are ignored.
+            max_trials: Create the trial only if the study holds fewer trials than this,
+                checked atomically with the insertion (no overshoot under concurrency).
+
+        Raises:
+            TrialLimitReached: The study already holds ``max_trials`` trials.
         """
 
     @abc.abstractmethod
@@ -97,6 +131,9 @@ class BaseStorage(abc.ABC):
     @abc.abstractmethod
     def claim_waiting_trial(self, study_id: int, worker_id: str) -> FrozenTrial | None:
         """Atomically move the oldest WAITING trial to RUNNING and return it.
+
+        Trials created by :meth:`create_trial` (a user's ``enqueue_trial``) come before
+        those of :meth:`enqueue_batch` (a sampler's plan), each group oldest first.
 
         Returns None when the study has no WAITING trial. Two concurrent callers never
         receive the same trial.
@@ -157,6 +194,11 @@ class BaseStorage(abc.ABC):
     def count_trials(self, study_id: int, *, states: Collection[TrialState] | None = None) -> int:
         """How many trials the study has (in ``states``, if given)."""
         return len(self.get_trials(study_id, states=states))
+
+    @property
+    def shared_across_processes(self) -> bool:
+        """Whether a pickled copy of this storage reaches the same data (a database)."""
+        return False
 
     # -- liveness ------------------------------------------------------------------------
 

@@ -34,9 +34,10 @@ from tunelab.exceptions import (
     DuplicatedStudyError,
     StudyNotFoundError,
     TrialFinishedError,
+    TrialLimitReached,
     TrialNotFoundError,
 )
-from tunelab.storages._base import BaseStorage
+from tunelab.storages._base import BaseStorage, check_finish_state, normalized_template
 
 __all__ = ["InMemoryStorage"]
 
@@ -81,7 +82,8 @@ class _TrialRecord:
 class _StudyRecord:
     study: FrozenStudy
     trials: list[_TrialRecord] = dataclasses.field(default_factory=list)
-    waiting: deque[int] = dataclasses.field(default_factory=deque)
+    waiting: deque[int] = dataclasses.field(default_factory=deque)  # enqueued by users
+    planned: deque[int] = dataclasses.field(default_factory=deque)  # enqueued by samplers
     batch_keys: set[str] = dataclasses.field(default_factory=set)
 
 
@@ -155,13 +157,22 @@ class InMemoryStorage(BaseStorage):
         *,
         state: TrialState = TrialState.RUNNING,
         template: FrozenTrial | None = None,
+        max_trials: int | None = None,
     ) -> FrozenTrial:
         with self._lock:
             record = self._record(study_id)
+            if max_trials is not None and len(record.trials) >= max_trials:
+                raise TrialLimitReached(
+                    f"study {record.study.name!r} holds its maximum of {max_trials} trials"
+                )
             return self._insert(record, state, template)
 
     def _insert(
-        self, record: _StudyRecord, state: TrialState, template: FrozenTrial | None
+        self,
+        record: _StudyRecord,
+        state: TrialState,
+        template: FrozenTrial | None,
+        planned: bool = False,
     ) -> FrozenTrial:
         number = len(record.trials)
         trial_id = self._next_trial_id
@@ -182,7 +193,7 @@ class InMemoryStorage(BaseStorage):
             if complete is None and state.is_finished():
                 complete = now
             trial = dataclasses.replace(
-                template,
+                normalized_template(template),
                 trial_id=trial_id,
                 number=number,
                 state=state,
@@ -192,7 +203,7 @@ class InMemoryStorage(BaseStorage):
         record.trials.append(_TrialRecord(trial))
         self._trial_index[trial_id] = (record.study.study_id, number)
         if state is TrialState.WAITING:
-            record.waiting.append(number)
+            (record.planned if planned else record.waiting).append(number)
         return trial
 
     def enqueue_batch(self, study_id: int, key: str, templates: Sequence[FrozenTrial]) -> bool:
@@ -202,14 +213,15 @@ class InMemoryStorage(BaseStorage):
                 return False
             record.batch_keys.add(key)
             for template in templates:
-                self._insert(record, TrialState.WAITING, template)
+                self._insert(record, TrialState.WAITING, template, planned=True)
             return True
 
     def claim_waiting_trial(self, study_id: int, worker_id: str) -> FrozenTrial | None:
         with self._lock:
             record = self._record(study_id)
-            while record.waiting:
-                trial = record.trials[record.waiting.popleft()]
+            while record.waiting or record.planned:
+                queue = record.waiting or record.planned  # user-enqueued trials go first
+                trial = record.trials[queue.popleft()]
                 if trial.state is not TrialState.WAITING:  # cancelled meanwhile
                     continue
                 trial.changed()["datetime_start"] = _now()
@@ -242,6 +254,7 @@ class InMemoryStorage(BaseStorage):
         with self._lock:
             trial = self._locate(trial_id)
             check_transition(trial.fields["number"], trial.state, state)
+            check_finish_state(state)
             fields = trial.changed()
             fields["values"] = None if values is None else tuple(float(v) for v in values)
             fields["datetime_complete"] = _now()
@@ -270,7 +283,7 @@ class InMemoryStorage(BaseStorage):
         min_number: int = 0,
     ) -> list[FrozenTrial]:
         with self._lock:
-            trials = self._record(study_id).trials[min_number:]
+            trials = self._record(study_id).trials[max(min_number, 0) :]
             if states is None:
                 return [t.freeze() for t in trials]
             wanted = frozenset(states)

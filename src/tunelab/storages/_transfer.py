@@ -156,24 +156,34 @@ def import_study(
         raise ValueError("the input is empty; expected a tunelab study export") from None
     if header["kind"] != "study" or header.get("format") != FORMAT_VERSION:
         raise ValueError(f"line {lineno}: expected a study header of format {FORMAT_VERSION}")
-    study = storage.create_study(
-        study_name or header["name"], [StudyDirection(d) for d in header["directions"]]
-    )
-    for system, attrs in ((False, header["user_attrs"]), (True, header["system_attrs"])):
-        for key, value in attrs.items():
-            storage.set_study_attr(study.study_id, key, value, system=system)
+    missing = [k for k in ("name", "directions", "user_attrs", "system_attrs") if k not in header]
+    if missing:
+        raise ValueError(f"line {lineno}: the study header lacks {', '.join(missing)}")
+    templates: list[FrozenTrial] = []
     for expected, (lineno, record) in enumerate(records):
         if record["kind"] != "trial":
             raise ValueError(f"line {lineno}: a second study header")
-        if record["number"] != expected:
-            raise ValueError(
-                f"line {lineno}: trial number {record['number']}, expected "
-                f"{expected} (trials must be dense and in order)"
-            )
         try:
+            number = record["number"]
             trial = _trial_from(record)
         except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"line {lineno}: invalid trial record ({exc})") from None
+            raise ValueError(f"line {lineno}: invalid trial record ({exc!r})") from None
+        if number != expected:
+            raise ValueError(
+                f"line {lineno}: trial number {number}, expected {expected} "
+                "(trials must be dense and in order)"
+            )
+        templates.append(trial)
+    # Everything was checked: only now is anything written.
+    try:
+        directions = [StudyDirection(d) for d in header["directions"]]
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"line 1: invalid directions ({exc})") from None
+    study = storage.create_study(study_name or header["name"], directions)
+    for system, attrs in ((False, header["user_attrs"]), (True, header["system_attrs"])):
+        for key, value in attrs.items():
+            storage.set_study_attr(study.study_id, key, value, system=system)
+    for trial in templates:
         storage.create_trial(study.study_id, state=trial.state, template=trial)
     return storage.get_study(study.name)
 

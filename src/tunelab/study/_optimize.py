@@ -105,7 +105,7 @@ class _StudyLoop:
         except BaseException:
             fail(ctx, trial.trial_id, "interrupted (the worker is exiting)")
             raise
-        return tell(ctx, trial, result, skip_if_finished=True)
+        return tell(ctx, trial, result, TrialState.COMPLETE, skip_if_finished=True)
 
     def _after(self, frozen: FrozenTrial) -> None:
         self.finished += 1

@@ -28,10 +28,19 @@ PRUNE_REASON_ATTR = "prune_reason"
 
 
 def check_json(what: str, value: Any) -> JSONValue:
-    """Raise a clear error unless ``value`` survives a JSON round trip."""
+    """Raise a clear error unless ``value`` survives a standard-JSON round trip.
+
+    NaN and infinities are refused: standard JSON (and PostgreSQL's JSON type) has no
+    representation for them; store them as strings, or report them as values instead.
+    """
     try:
-        json.dumps(value, allow_nan=True)
-    except (TypeError, ValueError) as exc:
+        json.dumps(value, allow_nan=False)
+    except ValueError:
+        raise ValueError(
+            f"{what}={value!r} contains NaN or an infinity, which JSON cannot hold; "
+            "store it as a string (e.g. 'nan') instead"
+        ) from None
+    except TypeError as exc:
         raise ValueError(f"{what}={value!r} is not JSON-serialisable: {exc}") from None
     return value  # type: ignore[no-any-return]
 

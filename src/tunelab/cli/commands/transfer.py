@@ -42,6 +42,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run_export(args: argparse.Namespace) -> int:
     """Export one study."""
     storage = open_storage(args.url)
+    tl.load_study(study_name=args.study, storage=storage)  # fails before any file is made
     if args.output == "-":
         lines = tl.storages.export_study(storage, args.study, sys.stdout)
     else:

@@ -17,8 +17,8 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.pool import StaticPool
 
 from tunelab.exceptions import StorageError
@@ -77,7 +77,10 @@ class Database:
         retry_seconds: float = 60.0,
     ) -> None:
         self.url = url
-        parsed = make_url(url)
+        try:
+            parsed = make_url(url)
+        except ArgumentError as exc:
+            raise ValueError(f"storage={url!r} is not a valid database URL: {exc}") from None
         self.dialect = parsed.get_backend_name()
         self.retry_seconds = retry_seconds
         kwargs: dict[str, Any] = dict(engine_kwargs or {})
@@ -87,7 +90,13 @@ class Database:
             kwargs.setdefault("connect_args", {}).setdefault("check_same_thread", False)
         else:
             kwargs.setdefault("pool_pre_ping", True)
-        self.engine: Engine = create_engine(url, **kwargs)
+        try:
+            self.engine: Engine = create_engine(url, **kwargs)
+        except (NoSuchModuleError, ImportError) as exc:
+            raise ValueError(
+                f"storage={self.safe_url_of(parsed)!r}: no driver for this URL ({exc}); use "
+                "sqlite:///path.db, or postgresql+psycopg://... with tunelab[postgres]"
+            ) from None
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine)
         self._reader = self.engine.execution_options(**{_READONLY: True})
@@ -98,7 +107,12 @@ class Database:
     @property
     def safe_url(self) -> str:
         """The URL with any password hidden."""
-        return make_url(self.url).render_as_string(hide_password=True)
+        return self.safe_url_of(make_url(self.url))
+
+    @staticmethod
+    def safe_url_of(url: URL) -> str:
+        """``url`` rendered with any password hidden."""
+        return url.render_as_string(hide_password=True)
 
     def write(self, work: Callable[[Connection], T]) -> T:
         """Run ``work`` in a write transaction, retrying transient lock errors.

@@ -4,7 +4,8 @@
 * ``study_attrs`` — user/system attributes of studies, one row per key (JSON value).
 * ``study_batches`` — keys of batches enqueued by :meth:`BaseStorage.enqueue_batch`.
 * ``trials`` — one row per trial: dense per-study number, state, objective values
-  (a JSON list of finite floats), times, heartbeat.
+  (a JSON list of finite floats), times, heartbeat, and whether a sampler planned it
+  (user-enqueued WAITING trials are claimed before planned ones).
 * ``trial_params`` — one row per parameter: float internal value + distribution JSON.
 * ``trial_values`` — intermediate values, one row per step (a float column, so NaN and
   infinities survive; SQLite stores NaN as NULL, which is read back as NaN).
@@ -103,6 +104,7 @@ trials = Table(
     ),
     Column("number", Integer, nullable=False),
     Column("state", String(16), nullable=False),
+    Column("planned", Boolean, nullable=False, default=False),
     Column("objective_values", JSON, nullable=True),
     Column("datetime_start", DateTime(timezone=True), nullable=True),
     Column("datetime_complete", DateTime(timezone=True), nullable=True),

@@ -33,9 +33,10 @@ from tunelab.exceptions import (
     StorageError,
     StudyNotFoundError,
     TrialFinishedError,
+    TrialLimitReached,
     TrialNotFoundError,
 )
-from tunelab.storages._base import BaseStorage
+from tunelab.storages._base import BaseStorage, check_finish_state, normalized_template
 from tunelab.storages.rdb._engine import Database
 from tunelab.storages.rdb._migrate import ensure_schema
 from tunelab.storages.rdb._schema import (
@@ -121,6 +122,10 @@ class RDBStorage(BaseStorage):
     def url(self) -> str:
         """The database URL."""
         return self._url
+
+    @property
+    def shared_across_processes(self) -> bool:
+        return True
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Workers in other processes reconnect by URL; no connection is pickled.
@@ -269,8 +274,13 @@ class RDBStorage(BaseStorage):
         state: TrialState,
         template: FrozenTrial | None,
         now: datetime,
+        planned: bool = False,
     ) -> FrozenTrial:
-        t = template or FrozenTrial(trial_id=-1, number=-1, state=state)
+        t = (
+            normalized_template(template)
+            if template
+            else FrozenTrial(trial_id=-1, number=-1, state=state)
+        )
         start = t.datetime_start
         if start is None and state is not TrialState.WAITING:
             start = now
@@ -282,6 +292,7 @@ class RDBStorage(BaseStorage):
                 study_id=study_id,
                 number=number,
                 state=state.value,
+                planned=planned,
                 objective_values=None if t.values is None else list(t.values),
                 datetime_start=start,
                 datetime_complete=complete,
@@ -344,12 +355,17 @@ class RDBStorage(BaseStorage):
         *,
         state: TrialState = TrialState.RUNNING,
         template: FrozenTrial | None = None,
+        max_trials: int | None = None,
     ) -> FrozenTrial:
         now = _now()
 
         def work(conn: Connection) -> FrozenTrial:
             self._require_study(conn, study_id, lock=True)
-            number = self._next_number(conn, study_id)
+            number = self._next_number(conn, study_id)  # == trial count: numbers are dense
+            if max_trials is not None and number >= max_trials:
+                raise TrialLimitReached(
+                    f"study {study_id} holds its maximum of {max_trials} trials"
+                )
             return self._insert_trial(conn, study_id, number, state, template, now)
 
         trial = self._db.write(work)
@@ -373,7 +389,7 @@ class RDBStorage(BaseStorage):
             number = self._next_number(conn, study_id)
             for offset, template in enumerate(templates):
                 self._insert_trial(
-                    conn, study_id, number + offset, TrialState.WAITING, template, now
+                    conn, study_id, number + offset, TrialState.WAITING, template, now, True
                 )
             return True
 
@@ -389,7 +405,7 @@ class RDBStorage(BaseStorage):
             query = (
                 select(trials.c.trial_id)
                 .where(trials.c.study_id == study_id, trials.c.state == TrialState.WAITING.value)
-                .order_by(trials.c.number)
+                .order_by(trials.c.planned, trials.c.number)  # user-enqueued trials first
                 .limit(1)
             )
             if self._db.dialect == "postgresql":
@@ -476,12 +492,14 @@ class RDBStorage(BaseStorage):
         stored = None if values is None else [float(v) for v in values]
 
         def work(conn: Connection) -> FrozenTrial:
-            row = conn.execute(
-                select(trials.c.state, trials.c.number).where(trials.c.trial_id == trial_id)
-            ).first()
+            query = select(trials.c.state, trials.c.number).where(trials.c.trial_id == trial_id)
+            if self._db.dialect == "postgresql":
+                query = query.with_for_update()  # one winner when two workers finish it
+            row = conn.execute(query).first()
             if row is None:
                 raise TrialNotFoundError(f"no trial with id {trial_id}")
             check_transition(row.number, TrialState(row.state), state)
+            check_finish_state(state)
             conn.execute(
                 update(trials)
                 .where(trials.c.trial_id == trial_id)
@@ -633,6 +651,16 @@ class RDBStorage(BaseStorage):
                     )
                 ).scalars()
             ]
+            stale = [  # claim them: only this transaction moves them to FAIL
+                i
+                for i in stale
+                if conn.execute(
+                    update(trials)
+                    .where(trials.c.trial_id == i, trials.c.state == TrialState.RUNNING.value)
+                    .values(state=TrialState.FAIL.value, datetime_complete=_now())
+                ).rowcount
+                == 1
+            ]
             for trial_id in stale:
                 self._upsert(
                     conn,
@@ -645,11 +673,6 @@ class RDBStorage(BaseStorage):
                         "running it died",
                     },
                     ["trial_id", "system", "key"],
-                )
-                conn.execute(
-                    update(trials)
-                    .where(trials.c.trial_id == trial_id)
-                    .values(state=TrialState.FAIL.value, datetime_complete=_now())
                 )
             return stale
 

@@ -61,6 +61,7 @@ def upgrade() -> None:
         sa.Column("study_id", sa.Integer, nullable=False),
         sa.Column("number", sa.Integer, nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("planned", sa.Boolean, nullable=False),
         sa.Column("objective_values", sa.JSON, nullable=True),
         sa.Column("datetime_start", _TZ, nullable=True),
         sa.Column("datetime_complete", _TZ, nullable=True),
