@@ -56,6 +56,8 @@ PUBLIC = {
     "tunelab.execution": [
         "Budget",
         "Executor",
+        "ProcessExecutor",
+        "RemoteTrialLoop",
         "SequentialExecutor",
         "ThreadExecutor",
         "TrialLoop",

@@ -136,7 +136,7 @@ def test_end_to_end_n_jobs(storage):
         return trial.suggest_float("x", -1, 1) ** 2
 
     n = 40
-    study.optimize(objective, n_trials=n, n_jobs=4)
+    study.optimize(objective, n_trials=n, n_jobs=4, executor="thread")
     trials = study.trials
     assert len(trials) == n
     assert sorted(t.number for t in trials) == list(range(n))
@@ -172,7 +172,7 @@ def test_end_to_end_error_fails_its_trial_and_is_reraised():
         return 0.0
 
     with pytest.raises(KeyError, match="broken objective"):
-        study.optimize(objective, n_trials=5000, n_jobs=4)
+        study.optimize(objective, n_trials=5000, n_jobs=4, executor="thread")
     trials = study.trials
     assert len(trials) < 5000
     assert [t.number for t in trials] == list(range(len(trials)))

@@ -32,7 +32,7 @@ def test_n_trials_runs_that_many_trials_per_call(storage: BaseStorage) -> None:
 @pytest.mark.parametrize("n_jobs", [2, 3, -1])
 def test_threads_run_exactly_n_trials(storage: BaseStorage, n_jobs: int) -> None:
     study = tl.create_study(storage=storage)
-    study.optimize(_x, n_trials=20, n_jobs=n_jobs)
+    study.optimize(_x, n_trials=20, n_jobs=n_jobs, executor="thread")
     assert sorted(t.number for t in study.trials) == list(range(20))
     assert all(t.state is COMPLETE for t in study.trials)
 
@@ -119,7 +119,7 @@ def test_timeout_with_threads_starts_no_trial_after_the_deadline() -> None:
         clock.advance(1.0)
         return _x(trial)
 
-    study.optimize(objective, timeout=10.0, n_jobs=2, clock=clock)
+    study.optimize(objective, timeout=10.0, n_jobs=2, clock=clock, executor="thread")
     starts = [t.user_attrs["started_at"] for t in study.trials]
     assert 10 <= len(starts) <= 11
     assert all(s < 10.0 + 1.0 for s in starts)
@@ -336,7 +336,7 @@ def test_caught_exceptions_in_threads_let_the_study_go_on() -> None:
             raise ValueError("caught")
         return x
 
-    study.optimize(objective, n_trials=20, n_jobs=3, catch=ValueError)
+    study.optimize(objective, n_trials=20, n_jobs=3, catch=ValueError, executor="thread")
     assert len(study.trials) == 20
     assert len(study.get_trials(states=[FAIL])) == 5
 

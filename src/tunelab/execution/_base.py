@@ -10,11 +10,11 @@ from __future__ import annotations
 import abc
 import numbers
 import threading
-from typing import Protocol
+from typing import Any, Protocol
 
 from tunelab._clock import Clock, SystemClock
 
-__all__ = ["Budget", "Executor", "TrialLoop"]
+__all__ = ["Budget", "Executor", "RemoteTrialLoop", "TrialLoop"]
 
 
 class TrialLoop(Protocol):
@@ -25,6 +25,25 @@ class TrialLoop(Protocol):
 
     def interrupt(self) -> None:
         """Mark the trials currently in flight as FAIL (called on Ctrl-C)."""
+
+
+class RemoteTrialLoop(TrialLoop, Protocol):
+    """A trial loop whose trials can run in other processes.
+
+    :meth:`remote_runner` returns a picklable object whose ``run_one()`` runs one trial in
+    the worker and returns an outcome; the executor hands each outcome back to
+    :meth:`accept` in the parent (callbacks, progress), which says whether to go on.
+    """
+
+    def remote_runner(self) -> Any:
+        """A picklable object with a ``run_one()`` method, run in worker processes."""
+
+    def accept(self, outcome: Any) -> bool:
+        """Take a worker's outcome in the parent; False when the optimisation should stop.
+
+        Raises:
+            Exception: The error the objective raised in the worker, if not caught.
+        """
 
 
 class Budget:

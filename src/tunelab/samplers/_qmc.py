@@ -76,6 +76,20 @@ class QMCSampler(BaseSampler):
         self._engine: Any = None
         self._engine_key: tuple[str, ...] | None = None
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Sent to worker processes: the lock, engine and module are rebuilt there.
+        state = dict(self.__dict__)
+        for name in ("_lock", "_engine", "_engine_key", "_qmc"):
+            state.pop(name)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        from scipy.stats import qmc
+
+        self.__dict__.update(state)
+        self._qmc, self._lock = qmc, threading.Lock()
+        self._engine, self._engine_key = None, None
+
     def reseed_rng(self, seed: int | None = None) -> None:
         # The sequence itself stays shared; only the fallback draws change.
         self._independent.reseed_rng(seed)

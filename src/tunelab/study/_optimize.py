@@ -5,17 +5,22 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import traceback
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from tunelab._clock import Clock
 from tunelab._records import FrozenTrial, TrialState
-from tunelab.exceptions import SearchSpaceExhausted, TrialPruned
-from tunelab.execution import Budget, Executor, SequentialExecutor, ThreadExecutor
-from tunelab.study._ask_tell import fail, tell
+from tunelab.execution import (
+    Budget,
+    Executor,
+    ProcessExecutor,
+    SequentialExecutor,
+    ThreadExecutor,
+)
+from tunelab.storages._served import StorageServer
+from tunelab.study._ask_tell import fail
 from tunelab.study._progress import ProgressBar
-from tunelab.trial import Trial
+from tunelab.study._run import Objective, Outcome, RemoteRunner, run_one
 
 if TYPE_CHECKING:  # only for annotations: _study imports this module
     from tunelab.study._study import Study
@@ -24,8 +29,7 @@ __all__ = ["ExecutorSpec", "optimize", "resolve_n_jobs"]
 
 _logger = logging.getLogger("tunelab")
 
-Objective = Callable[[Trial], Any]
-ExecutorSpec = Executor | Literal["sequential", "thread"] | None
+ExecutorSpec = Executor | Literal["sequential", "thread", "process"] | None
 
 
 def resolve_n_jobs(n_jobs: int) -> int:
@@ -46,7 +50,7 @@ def _check_catch(
 
 
 class _StudyLoop:
-    """The :class:`~tunelab.execution.TrialLoop` of one ``optimize`` call."""
+    """The trial loop of one ``optimize`` call, local or spread over processes."""
 
     def __init__(
         self,
@@ -63,49 +67,50 @@ class _StudyLoop:
         self._progress = progress
         self._in_flight: set[int] = set()
         self._lock = threading.Lock()
+        self._server: StorageServer | None = None
         self.finished = 0
 
-    def run_trial(self) -> bool:
-        study = self._study
-        if study._stop_requested:
-            return False
-        try:
-            trial = study.ask()
-        except SearchSpaceExhausted as exc:
-            _logger.info("Stopping: %s", exc)
-            return False
-        with self._lock:
-            self._in_flight.add(trial.trial_id)
-        try:
-            frozen = self._evaluate(trial)
-        finally:
-            with self._lock:
-                self._in_flight.discard(trial.trial_id)
-        self._after(frozen)
-        return not study._stop_requested
+    # -- in this process -------------------------------------------------------------------
 
-    def _evaluate(self, trial: Trial) -> FrozenTrial:
-        ctx = self._study._context
-        try:
-            result = self._objective(trial)
-        except TrialPruned:
-            return tell(ctx, trial, state=TrialState.PRUNED, skip_if_finished=True)
-        except KeyboardInterrupt:
-            fail(ctx, trial.trial_id, "interrupted by the user (KeyboardInterrupt)")
-            raise
-        except Exception as exc:
-            frozen = fail(
-                ctx, trial.trial_id, f"{type(exc).__name__}: {exc}", traceback.format_exc()
-            )
-            if not isinstance(exc, self._catch):
-                if frozen is not None:
-                    self._after(frozen)
-                raise
-            return frozen or ctx.storage.get_trial(trial.trial_id)
-        except BaseException:
-            fail(ctx, trial.trial_id, "interrupted (the worker is exiting)")
-            raise
-        return tell(ctx, trial, result, TrialState.COMPLETE, skip_if_finished=True)
+    def run_trial(self) -> bool:
+        outcome = run_one(
+            self._study, self._objective, self._catch, on_start=self._started, on_end=self._ended
+        )
+        return self.accept(outcome)
+
+    def _started(self, trial_id: int) -> None:
+        with self._lock:
+            self._in_flight.add(trial_id)
+
+    def _ended(self, trial_id: int) -> None:
+        with self._lock:
+            self._in_flight.discard(trial_id)
+
+    def interrupt(self) -> None:
+        with self._lock:
+            in_flight = list(self._in_flight)
+        for trial_id in in_flight:
+            fail(self._study._context, trial_id, "interrupted by the user (KeyboardInterrupt)")
+
+    # -- in worker processes ---------------------------------------------------------------
+
+    def remote_runner(self) -> RemoteRunner:
+        storage = self._study.storage
+        if not storage.shared_across_processes:
+            if self._server is None:
+                self._server = StorageServer(storage)
+            storage = self._server.client()
+        study = self._study
+        return RemoteRunner(
+            storage, study.study_name, study.sampler, study.pruner, self._objective, self._catch
+        )
+
+    def accept(self, outcome: Outcome) -> bool:
+        if outcome.trial is not None:
+            self._after(outcome.trial)
+        if outcome.error is not None:
+            raise outcome.error
+        return not (outcome.stop or self._study._stop_requested)
 
     def _after(self, frozen: FrozenTrial) -> None:
         self.finished += 1
@@ -120,26 +125,26 @@ class _StudyLoop:
         for callback in self._callbacks:
             callback(self._study, frozen)
 
-    def interrupt(self) -> None:
-        with self._lock:
-            in_flight = list(self._in_flight)
-        for trial_id in in_flight:
-            fail(self._study._context, trial_id, "interrupted by the user (KeyboardInterrupt)")
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
 
 
 def _pick_executor(executor: ExecutorSpec, n_workers: int) -> Executor:
     if isinstance(executor, Executor):
         return executor
     if executor is None:
-        return SequentialExecutor() if n_workers == 1 else ThreadExecutor()
+        return SequentialExecutor() if n_workers == 1 else ProcessExecutor()
     if executor == "sequential":
         if n_workers != 1:
             raise ValueError(f"executor='sequential' runs one worker; got n_jobs={n_workers}")
         return SequentialExecutor()
     if executor == "thread":
         return ThreadExecutor()
+    if executor == "process":
+        return ProcessExecutor()
     raise ValueError(
-        f"executor={executor!r} must be an Executor instance, 'sequential' or 'thread'"
+        f"executor={executor!r} must be an Executor instance, 'sequential', 'thread' or 'process'"
     )
 
 
@@ -186,4 +191,5 @@ def optimize(
             study.study_name,
         )
     finally:
+        loop.close()
         progress.close()

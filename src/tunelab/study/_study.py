@@ -217,14 +217,17 @@ class Study:
                 several objectives). Raise :class:`~tunelab.TrialPruned` to prune.
             n_trials: How many trials this call runs; None for no limit.
             timeout: Seconds after which no new trial starts; None for no limit.
-            n_jobs: Parallel workers; -1 means one per CPU core.
+            n_jobs: Parallel workers; -1 means one per CPU core. Several workers run in
+                separate processes (CPU-bound objectives scale past the GIL) unless
+                ``executor`` says otherwise.
             catch: Exception types that mark the trial FAIL and let the study go on;
                 any other exception marks it FAIL and is re-raised.
             callbacks: Called as ``callback(study, frozen_trial)`` after every trial.
             show_progress_bar: Show trials done, elapsed time and the best value.
             executor: Where trials run: an :class:`~tunelab.execution.Executor`,
-                ``"sequential"`` or ``"thread"``; by default sequential for one worker
-                and threads for several.
+                ``"sequential"``, ``"thread"`` or ``"process"``; by default sequential for
+                one worker and processes for several. Threads suit objectives that
+                release the GIL or cannot be pickled.
             clock: The clock measuring ``timeout`` (tests pass a fake one).
 
         A NaN, infinite or non-numeric return marks the trial FAIL with the reason in

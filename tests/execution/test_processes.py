@@ -1,0 +1,96 @@
+"""ProcessExecutor: real spawned worker processes sharing one study."""
+
+from __future__ import annotations
+
+import os
+import pickle
+
+import pytest
+
+import tunelab as tl
+from tunelab.storages import BaseStorage
+
+
+def _pid_objective(trial: tl.Trial) -> float:
+    trial.set_user_attr("pid", os.getpid())
+    return trial.suggest_float("x", 0.0, 1.0)
+
+
+def test_n_jobs_runs_trials_in_other_processes_with_an_exact_budget(
+    storage: BaseStorage,
+) -> None:
+    study = tl.create_study(storage=storage)
+    finished: list[int] = []
+    study.optimize(
+        _pid_objective, n_trials=12, n_jobs=2, callbacks=[lambda _s, t: finished.append(t.number)]
+    )
+    trials = study.trials
+    assert [t.number for t in trials] == list(range(12))
+    assert all(t.state is tl.TrialState.COMPLETE for t in trials)
+    pids = {t.user_attrs["pid"] for t in trials}
+    assert os.getpid() not in pids  # the objective ran in workers...
+    assert 1 <= len(pids) <= 2
+    assert sorted(finished) == list(range(12))  # ...while callbacks ran here
+
+
+def test_workers_draw_different_configurations_from_a_seeded_sampler() -> None:
+    study = tl.create_study(sampler=tl.samplers.RandomSampler(seed=0))
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=10, n_jobs=2)
+    xs = [t.params["x"] for t in study.trials]
+    assert len(set(xs)) == 10
+
+
+def test_lambdas_and_closures_travel_with_cloudpickle() -> None:
+    offset = 3.0
+    study = tl.create_study()
+    study.optimize(lambda t: t.suggest_float("x", 0, 1) + offset, n_trials=4, n_jobs=2)
+    assert all(3.0 <= t.value <= 4.0 for t in study.trials)
+
+
+def test_an_objective_error_in_a_worker_is_raised_here_and_recorded() -> None:
+    study = tl.create_study()
+
+    def objective(trial: tl.Trial) -> float:
+        if trial.number == 2:
+            raise KeyError("worker failure")
+        return trial.suggest_float("x", 0, 1)
+
+    with pytest.raises(KeyError, match="worker failure"):
+        study.optimize(objective, n_jobs=2)
+    failed = study.trials[2]
+    assert failed.state is tl.TrialState.FAIL
+    assert "KeyError" in failed.system_attrs["fail_reason"]
+    assert "Traceback" in failed.system_attrs["traceback"]
+    assert not study.get_trials(states=[tl.TrialState.RUNNING])
+
+
+def test_an_unpicklable_objective_gets_a_clear_error() -> None:
+    import threading
+
+    lock = threading.Lock()
+    study = tl.create_study()
+    with pytest.raises(ValueError, match=r"cannot be sent to worker processes.*executor='thread'"):
+        study.optimize(lambda t: (lock, t.suggest_float("x", 0, 1))[1], n_trials=2, n_jobs=2)
+    assert study.trials == []
+
+
+def test_grid_search_over_processes_visits_every_point_once() -> None:
+    grid = {"a": [1, 2, 3], "b": ["u", "v"]}
+    study = tl.create_study(sampler=tl.samplers.GridSampler(grid, seed=1))
+    study.optimize(
+        lambda t: t.suggest_int("a", 1, 3) + len(t.suggest_categorical("b", ["u", "v"])), n_jobs=2
+    )
+    points = sorted((t.params["a"], t.params["b"]) for t in study.trials)
+    assert points == sorted((a, b) for a in grid["a"] for b in grid["b"])
+
+
+def test_samplers_are_picklable_for_workers() -> None:
+    space = {"x": tl.distributions.FloatDistribution(0, 1)}
+    for sampler in (
+        tl.samplers.RandomSampler(seed=1),
+        tl.samplers.QMCSampler(seed=1),
+        tl.samplers.GridSampler({"x": [0.0, 1.0]}),
+        tl.samplers.QMCSampler(search_space=space),
+    ):
+        clone = pickle.loads(pickle.dumps(sampler))
+        assert type(clone) is type(sampler)
