@@ -11,6 +11,7 @@ PUBLIC = {
         "FixedTrial",
         "FrozenStudy",
         "FrozenTrial",
+        "RetryFailedTrialCallback",
         "Study",
         "StudyDirection",
         "StudyView",
@@ -79,6 +80,7 @@ PUBLIC = {
         "import_study",
     ],
     "tunelab.study": [
+        "RetryFailedTrialCallback",
         "Study",
         "create_study",
         "create_trial",

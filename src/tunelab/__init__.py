@@ -28,6 +28,7 @@ from tunelab._version import __version__
 from tunelab._view import StudyView
 from tunelab.exceptions import TrialPruned
 from tunelab.study import (
+    RetryFailedTrialCallback,
     Study,
     create_study,
     create_trial,
@@ -41,6 +42,7 @@ __all__ = [
     "FixedTrial",
     "FrozenStudy",
     "FrozenTrial",
+    "RetryFailedTrialCallback",
     "Study",
     "StudyDirection",
     "StudyView",

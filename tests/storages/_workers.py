@@ -50,3 +50,16 @@ def write_forever(url: str, study_name: str) -> None:
         return _objective(trial)
 
     study.optimize(objective)
+
+
+def hang_in_a_trial(url: str, study_name: str) -> None:
+    """Start a trial with heartbeats on, then hang in it until killed."""
+    study = tl.load_study(study_name=study_name, storage=url)
+
+    def objective(trial: tl.Trial) -> float:
+        trial.suggest_float("x", 0.0, 1.0)
+        trial.suggest_categorical("kind", ["a", "b"])
+        time.sleep(600)
+        return 0.0
+
+    study.optimize(objective, n_trials=1)

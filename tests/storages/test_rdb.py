@@ -185,3 +185,46 @@ def test_finished_trials_are_served_from_the_cache_after_first_read(tmp_path: Pa
     first = reader.get_trials(reader.get_study("s").study_id)
     second = reader.get_trials(reader.get_study("s").study_id)
     assert all(a is b for a, b in zip(first, second, strict=True))
+
+
+def test_a_killed_worker_s_trial_fails_after_the_grace_period_and_is_retried(url: str) -> None:
+    tl.create_study(storage=url, study_name="hb", heartbeat_interval=0.2, grace_period=1.0)
+    process = SPAWN.Process(target=_workers.hang_in_a_trial, args=(url, "hb"))
+    process.start()
+    storage = RDBStorage(url)
+    study_id = storage.get_study("hb").study_id
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # wait until the trial has its parameters
+        running = storage.get_trials(study_id, states=[tl.TrialState.RUNNING])
+        if running and len(running[0].params) == 2:
+            break
+        time.sleep(0.05)
+    assert process.pid is not None
+    os.kill(process.pid, signal.SIGKILL)
+    process.join()
+    time.sleep(1.5)  # let the heartbeat go stale (the grace period is wall-clock time)
+    study = tl.load_study(
+        study_name="hb",
+        storage=url,
+        failed_trial_callback=tl.RetryFailedTrialCallback(max_retry=1),
+    )
+    study.optimize(
+        lambda t: t.suggest_float("x", 0, 1) + len(t.suggest_categorical("kind", ["a", "b"])),
+        n_trials=1,
+    )
+    dead, retry = study.trials
+    assert dead.state is tl.TrialState.FAIL
+    assert "no heartbeat" in str(dead.system_attrs["fail_reason"])
+    assert retry.state is tl.TrialState.COMPLETE
+    assert retry.params == dead.params
+    assert tl.RetryFailedTrialCallback.retried_trial_number(retry) == dead.number
+    assert tl.RetryFailedTrialCallback.retry_history(retry) == [dead.number]
+
+
+def test_max_trials_holds_across_processes(url: str) -> None:
+    tl.create_study(storage=url, study_name="capped", max_trials=30)
+    start = time.time() + 2.0
+    with _pool(4) as pool:
+        pool.starmap(_workers.run_trials, [(url, "capped", 20, start)] * 4)
+    trials = tl.load_study(study_name="capped", storage=url).trials
+    assert [t.number for t in trials] == list(range(30))

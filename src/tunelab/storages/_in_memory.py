@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from collections import deque
 from collections.abc import Collection, Sequence
 from datetime import datetime, timezone
@@ -38,6 +39,7 @@ from tunelab.exceptions import (
     TrialNotFoundError,
 )
 from tunelab.storages._base import BaseStorage, check_finish_state, normalized_template
+from tunelab.storages._heartbeat import stale_reason
 
 __all__ = ["InMemoryStorage"]
 
@@ -100,6 +102,7 @@ class InMemoryStorage(BaseStorage):
         self._trial_index: dict[int, tuple[int, int]] = {}  # trial_id -> (study_id, number)
         self._next_study_id = 0
         self._next_trial_id = 0
+        self._heartbeats: dict[int, float] = {}  # trial_id -> time.monotonic() of last beat
 
     # -- studies -------------------------------------------------------------------------
 
@@ -296,6 +299,29 @@ class InMemoryStorage(BaseStorage):
                 return len(trials)
             wanted = frozenset(states)
             return sum(1 for t in trials if t.state in wanted)
+
+    # -- liveness ------------------------------------------------------------------------
+
+    def record_heartbeat(self, trial_id: int, worker_id: str) -> None:
+        with self._lock:
+            if self._locate(trial_id).state is TrialState.RUNNING:
+                self._heartbeats[trial_id] = time.monotonic()
+
+    def fail_stale_trials(self, study_id: int, grace_period: float) -> list[FrozenTrial]:
+        with self._lock:
+            cutoff = time.monotonic() - grace_period
+            failed = []
+            for trial in self._record(study_id).trials:
+                trial_id = trial.fields["trial_id"]
+                beat = self._heartbeats.get(trial_id)
+                if trial.state is TrialState.RUNNING and beat is not None and beat < cutoff:
+                    fields = trial.changed()
+                    fields["system_attrs"]["fail_reason"] = stale_reason(grace_period)
+                    fields["datetime_complete"] = _now()
+                    trial.state = TrialState.FAIL
+                    del self._heartbeats[trial_id]
+                    failed.append(trial.freeze())
+            return failed
 
     # -- helpers -------------------------------------------------------------------------
 

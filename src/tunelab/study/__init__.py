@@ -14,9 +14,11 @@ from tunelab.study._api import (
     get_all_study_names,
     load_study,
 )
+from tunelab.study._retry import RetryFailedTrialCallback
 from tunelab.study._study import Study
 
 __all__ = [
+    "RetryFailedTrialCallback",
     "Study",
     "create_study",
     "create_trial",

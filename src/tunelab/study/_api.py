@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from tunelab._records import FrozenTrial, StudyDirection, TrialState
@@ -13,6 +13,7 @@ from tunelab.exceptions import DuplicatedStudyError, StudyNotFoundError
 from tunelab.pruners import BasePruner, NopPruner
 from tunelab.samplers import BaseSampler, RandomSampler
 from tunelab.storages import BaseStorage, get_storage
+from tunelab.study._options import StudyOptions
 from tunelab.study._study import Study
 
 __all__ = [
@@ -62,6 +63,10 @@ def create_study(
     direction: StudyDirection | str | None = None,
     directions: Sequence[StudyDirection | str] | None = None,
     load_if_exists: bool = False,
+    heartbeat_interval: float | None = None,
+    grace_period: float | None = None,
+    failed_trial_callback: Callable[[Study, FrozenTrial], None] | None = None,
+    max_trials: int | None = None,
 ) -> Study:
     """Create a new study (or, with ``load_if_exists``, open the existing one).
 
@@ -73,6 +78,17 @@ def create_study(
         direction: ``"minimize"`` (default) or ``"maximize"``, for one objective.
         directions: One direction per objective, for several objectives.
         load_if_exists: Open the study if one with ``study_name`` exists.
+        heartbeat_interval: Seconds between heartbeats of running trials; with it, a
+            trial whose worker died is marked FAIL by the next worker after
+            ``grace_period`` (default ``2 * heartbeat_interval``).
+        grace_period: See ``heartbeat_interval``.
+        failed_trial_callback: Called as ``callback(study, trial)`` for each trial failed
+            that way, e.g. :class:`RetryFailedTrialCallback` to run it again.
+        max_trials: The study never holds more trials than this, however many workers
+            and processes run it: each new trial is checked atomically against it.
+
+    The heartbeat, grace period and trial limit are stored with the study, so every
+    worker that loads it applies them.
 
     Raises:
         DuplicatedStudyError: The name is taken and ``load_if_exists`` is False.
@@ -85,10 +101,21 @@ def create_study(
         'MAXIMIZE'
     """
     wanted = _parse_directions(direction, directions)
+    given: dict[str, Any] = {
+        "heartbeat_interval": heartbeat_interval,
+        "grace_period": grace_period,
+        "failed_trial_callback": failed_trial_callback,
+        "max_trials": max_trials,
+    }
+    StudyOptions(**given)  # validate before touching the storage
     name = _check_name(study_name) if study_name is not None else f"study-{uuid.uuid4().hex[:12]}"
     backend = get_storage(storage)
     try:
         record = backend.create_study(name, wanted)
+        for key, value in StudyOptions(**given).to_attrs().items():
+            if value is not None:
+                backend.set_study_attr(record.study_id, key, value, system=True)
+        record = backend.get_study(name)
     except DuplicatedStudyError:
         if not load_if_exists:
             raise DuplicatedStudyError(
@@ -101,7 +128,10 @@ def create_study(
                 f"study {name!r} exists with directions "
                 f"{[d.value for d in record.directions]}, not {[d.value for d in wanted]}"
             ) from None
-    return Study(backend, record, sampler or _default_sampler(), pruner or _default_pruner())
+    options = StudyOptions.merged(record.system_attrs, given)
+    return Study(
+        backend, record, sampler or _default_sampler(), pruner or _default_pruner(), options
+    )
 
 
 def load_study(
@@ -110,6 +140,7 @@ def load_study(
     storage: BaseStorage | str,
     sampler: BaseSampler | None = None,
     pruner: BasePruner | None = None,
+    failed_trial_callback: Callable[[Study, FrozenTrial], None] | None = None,
 ) -> Study:
     """Open an existing study.
 
@@ -118,6 +149,8 @@ def load_study(
         storage: The storage instance (or database URL) holding it.
         sampler: The sampler for new trials; the default sampler if None.
         pruner: The pruner for new trials; the default pruner if None.
+        failed_trial_callback: See :func:`create_study` (the heartbeat settings and the
+            trial limit come with the stored study).
 
     Raises:
         StudyNotFoundError: No such study (the message lists the ones that exist).
@@ -146,7 +179,12 @@ def load_study(
             f"no study named {study_name!r}; the storage has "
             + (", ".join(repr(n) for n in known) if known else "no studies")
         ) from None
-    return Study(backend, record, sampler or _default_sampler(), pruner or _default_pruner())
+    options = StudyOptions.merged(
+        record.system_attrs, {"failed_trial_callback": failed_trial_callback}
+    )
+    return Study(
+        backend, record, sampler or _default_sampler(), pruner or _default_pruner(), options
+    )
 
 
 def delete_study(*, study_name: str, storage: BaseStorage | str) -> None:

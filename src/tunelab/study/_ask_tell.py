@@ -13,6 +13,7 @@ import numpy as np
 from tunelab._records import FrozenTrial, TrialState
 from tunelab.distributions import BaseDistribution
 from tunelab.exceptions import TrialFinishedError
+from tunelab.storages._heartbeat import Heartbeat
 from tunelab.trial import Trial
 from tunelab.trial._trial import FIXED_PARAMS_ATTR, TrialContext
 
@@ -26,6 +27,14 @@ _logger = logging.getLogger("tunelab")
 
 def _claim_or_create(ctx: TrialContext) -> FrozenTrial:
     """A WAITING trial claimed for this worker, else a newly planned or created one."""
+    if ctx.grace_period is not None:
+        for stale in ctx.storage.fail_stale_trials(ctx.study_id, ctx.grace_period):
+            _logger.warning(
+                "Trial %d failed: %s", stale.number, stale.system_attrs.get(FAIL_REASON_ATTR)
+            )
+            ctx.sampler.after_trial(ctx.view, stale)
+            if ctx.on_stale is not None:
+                ctx.on_stale(stale)
     last_key = None
     while True:
         claimed = ctx.storage.claim_waiting_trial(ctx.study_id, ctx.worker_id)
@@ -38,7 +47,7 @@ def _claim_or_create(ctx: TrialContext) -> FrozenTrial:
                 return claimed
             batch = ctx.sampler.plan_waiting(ctx.view)  # may raise SearchSpaceExhausted
             if batch is None:
-                return ctx.storage.create_trial(ctx.study_id)
+                return ctx.storage.create_trial(ctx.study_id, max_trials=ctx.max_trials)
             if batch.key == last_key:
                 raise RuntimeError(
                     f"{type(ctx.sampler).__name__}.plan_waiting returned the batch "
@@ -73,6 +82,10 @@ def ask(ctx: TrialContext, search_space: Mapping[str, BaseDistribution] | None =
                     f"search_space[{name!r}]={dist!r} must be a Float/Int/CategoricalDistribution"
                 )
     frozen = _claim_or_create(ctx)
+    if ctx.heartbeat_interval is not None:
+        ctx.heartbeats[frozen.trial_id] = Heartbeat(
+            ctx.storage, frozen.trial_id, ctx.worker_id, ctx.heartbeat_interval
+        )
     try:
         ctx.sampler.before_trial(ctx.view, frozen)
         if search_space is not None:
@@ -131,6 +144,7 @@ def _finish_failed(
     if traceback is not None:
         ctx.storage.set_trial_attr(trial_id, TRACEBACK_ATTR, traceback, system=True)
     frozen = ctx.storage.finish_trial(trial_id, TrialState.FAIL)
+    _stop_heartbeat(ctx, trial_id)
     _logger.warning("Trial %d failed: %s", frozen.number, reason)
     ctx.sampler.after_trial(ctx.view, frozen)
     return frozen
@@ -144,6 +158,12 @@ def fail(
         return _finish_failed(ctx, trial_id, reason, traceback)
     except TrialFinishedError:
         return None
+
+
+def _stop_heartbeat(ctx: TrialContext, trial_id: int) -> None:
+    beat = ctx.heartbeats.pop(trial_id, None)
+    if beat is not None:
+        beat.stop()
 
 
 def _resolve(ctx: TrialContext, trial: Trial | FrozenTrial | int) -> int:
@@ -188,6 +208,7 @@ def tell(
                 last = current.intermediate_values[current.last_step]
                 checked = (last,) if math.isfinite(last) else None
         frozen = ctx.storage.finish_trial(trial_id, state, checked)
+        _stop_heartbeat(ctx, trial_id)
     except TrialFinishedError:
         if skip_if_finished:
             return ctx.storage.get_trial(trial_id)

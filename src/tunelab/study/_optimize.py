@@ -102,7 +102,13 @@ class _StudyLoop:
             storage = self._server.client()
         study = self._study
         return RemoteRunner(
-            storage, study.study_name, study.sampler, study.pruner, self._objective, self._catch
+            storage,
+            study.study_name,
+            study.sampler,
+            study.pruner,
+            self._objective,
+            self._catch,
+            study._options,
         )
 
     def accept(self, outcome: Outcome) -> bool:

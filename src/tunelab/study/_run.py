@@ -16,6 +16,7 @@ from tunelab.pruners import BasePruner
 from tunelab.samplers import BaseSampler
 from tunelab.storages import BaseStorage
 from tunelab.study._ask_tell import fail, tell
+from tunelab.study._options import StudyOptions
 from tunelab.trial import Trial
 
 if TYPE_CHECKING:  # annotations only: _study imports this module
@@ -106,7 +107,9 @@ class RemoteRunner:
         pruner: BasePruner,
         objective: Objective,
         catch: tuple[type[Exception], ...],
+        options: StudyOptions,
     ) -> None:
+        self._options = options
         self._storage = storage
         self._study_name = study_name
         self._sampler = sampler
@@ -127,7 +130,7 @@ class RemoteRunner:
 
             self._sampler.reseed_rng(secrets.randbits(32))
             record = self._storage.get_study(self._study_name)
-            self._study = Study(self._storage, record, self._sampler, self._pruner)
+            self._study = Study(self._storage, record, self._sampler, self._pruner, self._options)
         outcome = run_one(self._study, self._objective, self._catch)
         if outcome.error is not None:
             try:

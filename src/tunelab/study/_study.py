@@ -15,6 +15,7 @@ from tunelab.samplers import BaseSampler
 from tunelab.storages import BaseStorage
 from tunelab.study import _ask_tell
 from tunelab.study._optimize import ExecutorSpec, optimize
+from tunelab.study._options import StudyOptions
 from tunelab.study._pareto import pareto_front
 from tunelab.study._view_impl import StorageStudyView
 from tunelab.trial import Trial
@@ -45,6 +46,7 @@ class Study:
         record: FrozenStudy,
         sampler: BaseSampler,
         pruner: BasePruner,
+        options: StudyOptions | None = None,
     ) -> None:
         if not isinstance(sampler, BaseSampler):
             raise ValueError(f"sampler={sampler!r} must be a tunelab BaseSampler")
@@ -57,6 +59,8 @@ class Study:
         self.sampler = sampler
         self.pruner = pruner
         self._view = StorageStudyView(storage, record.study_id, record.name, record.directions)
+        self._options = options or StudyOptions()
+        callback = self._options.failed_trial_callback
         self._context = TrialContext(
             study=self,
             storage=storage,
@@ -65,6 +69,10 @@ class Study:
             sampler=sampler,
             pruner=pruner,
             worker_id=uuid.uuid4().hex,
+            heartbeat_interval=self._options.heartbeat_interval,
+            grace_period=self._options.grace_period,
+            max_trials=self._options.max_trials,
+            on_stale=None if callback is None else (lambda trial: callback(self, trial)),
         )
         self._stop_requested = False
 
@@ -348,12 +356,22 @@ class Study:
         check_json("user_attrs", attrs)
         if skip_if_exists and self._has_trial_with(params):
             return
+        self._enqueue(dict(params), attrs, {}, {})
+
+    def _enqueue(
+        self,
+        params: dict[str, ParamValue],
+        user_attrs: dict[str, JSONValue],
+        system_attrs: dict[str, JSONValue],
+        intermediate_values: dict[int, float],
+    ) -> None:
         template = FrozenTrial(
             trial_id=-1,
             number=-1,
             state=TrialState.WAITING,
-            user_attrs=attrs,
-            system_attrs={FIXED_PARAMS_ATTR: dict(params)},
+            user_attrs=user_attrs,
+            intermediate_values=intermediate_values,
+            system_attrs={**system_attrs, FIXED_PARAMS_ATTR: params},
         )
         self._storage.create_trial(self._study_id, state=TrialState.WAITING, template=template)
 

@@ -6,7 +6,7 @@ import json
 import numbers
 import threading
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -19,6 +19,7 @@ from tunelab.distributions import BaseDistribution
 from tunelab.pruners import BasePruner
 from tunelab.samplers import BaseSampler
 from tunelab.storages import BaseStorage
+from tunelab.storages._heartbeat import Heartbeat
 from tunelab.trial._suggest import SuggestMixin
 
 __all__ = ["FIXED_PARAMS_ATTR", "PRUNE_REASON_ATTR", "Trial", "TrialContext", "check_json"]
@@ -61,6 +62,11 @@ class TrialContext:
     pruner: BasePruner
     worker_id: str
     plan_lock: threading.Lock = field(default_factory=threading.Lock)
+    heartbeat_interval: float | None = None
+    grace_period: float | None = None
+    max_trials: int | None = None
+    on_stale: Callable[[FrozenTrial], None] | None = None
+    heartbeats: dict[int, Heartbeat] = field(default_factory=dict)
 
 
 class Trial(SuggestMixin):

@@ -37,6 +37,7 @@ from tunelab.exceptions import (
     TrialNotFoundError,
 )
 from tunelab.storages._base import BaseStorage, check_finish_state, normalized_template
+from tunelab.storages._heartbeat import stale_reason
 from tunelab.storages.rdb._engine import Database
 from tunelab.storages.rdb._migrate import ensure_schema
 from tunelab.storages.rdb._schema import (
@@ -669,8 +670,7 @@ class RDBStorage(BaseStorage):
                         "trial_id": trial_id,
                         "system": True,
                         "key": _FAIL_REASON,
-                        "value": f"no heartbeat for more than {grace_period:g} s: the worker "
-                        "running it died",
+                        "value": stale_reason(grace_period),
                     },
                     ["trial_id", "system", "key"],
                 )

@@ -1,0 +1,682 @@
+"""Storage benchmarks: tunelab vs. Optuna on SQLite, PostgreSQL, journal file and memory.
+
+Three measurements, all in one run of this script, with the peers interleaved:
+
+1. Throughput: trials per second of a no-op objective (one float, one int, one
+   categorical parameter) with RandomSampler, in 1 and 2 worker processes. Each worker
+   is a spawned process that calls ``load_study(...).optimize(objective, n_trials=k)`` on
+   the same study (not ``n_jobs``), so both libraries run the same shape. Every case
+   gets a fresh database file / PostgreSQL database; the clock runs from a barrier that
+   releases the workers (imports and ``load_study`` done) until the last one finishes.
+   Workers catch and count exceptions ("database is locked" and the like) instead of
+   crashing, and the trials left in a state other than COMPLETE are counted afterwards.
+2. Cold load of a study of finished trials with 10 float parameters (built once per
+   library with ``add_trials``; building is not measured): in a fresh spawned process,
+   the time of ``load_study`` + ``.trials``, then ``best_trial``, then
+   ``trials_dataframe()``; and, in another fresh process, the ``tracemalloc`` size held
+   after ``.trials`` divided by the number of trials.
+3. Process parallelism of tunelab: a CPU-bound ~50 ms objective (busy loop on
+   ``time.process_time``) with ``optimize(n_jobs=1)`` vs. ``optimize(n_jobs=2)``, in
+   memory and on SQLite.
+
+PostgreSQL cases use the throwaway server of ``tests/_postgres.py`` (initdb + pg_ctl,
+fsync off); they are skipped, with a note, when the server binaries are missing.
+Markdown goes to stdout, progress to stderr.
+
+    python benchmarks/storage/bench_storage.py            # full, ~10 minutes on 2 cores
+    python benchmarks/storage/bench_storage.py --quick    # ~2-3 minutes
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import multiprocessing
+import os
+import platform
+import queue
+import random
+import shlex
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import traceback
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+LIBS = ("tunelab", "optuna")
+SPAWN = multiprocessing.get_context("spawn")
+WORKER_TIMEOUT = 300.0  # seconds a worker may take before the case is declared hung
+
+# Rough trials/s on a 2-core VM, used only to size each case to about --seconds of
+# work; the measured rate is what the tables report. Key: (library, backend, processes).
+RATE_HINT: dict[tuple[str, str, int], float] = {
+    ("tunelab", "memory", 1): 20000.0,
+    ("optuna", "memory", 1): 8000.0,
+    ("tunelab", "sqlite", 1): 450.0,
+    ("tunelab", "sqlite", 2): 450.0,
+    ("optuna", "sqlite", 1): 90.0,
+    ("optuna", "sqlite", 2): 90.0,
+    ("tunelab", "postgresql", 1): 150.0,
+    ("tunelab", "postgresql", 2): 200.0,
+    ("optuna", "postgresql", 1): 65.0,
+    ("optuna", "postgresql", 2): 90.0,
+    ("optuna", "journal", 1): 650.0,
+    ("optuna", "journal", 2): 650.0,
+}
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# -- objectives (top-level: spawned workers and n_jobs workers import them) -----------------
+
+
+def noop_objective(trial: Any) -> float:
+    trial.suggest_float("x", 0.0, 1.0)
+    trial.suggest_int("y", 0, 10)
+    trial.suggest_categorical("z", ["a", "b", "c"])
+    return 0.0
+
+
+def cpu_objective(trial: Any) -> float:
+    x = trial.suggest_float("x", 0.0, 1.0)
+    end = time.process_time() + 0.05
+    while time.process_time() < end:
+        pass
+    return x
+
+
+# -- both libraries behind one small interface ------------------------------------------
+
+
+def quiet_optuna() -> Any:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    return optuna
+
+
+def storage_arg(lib: str, backend: str, location: str | None) -> Any:
+    """What ``storage=`` gets: None (memory), a URL, or Optuna's JournalStorage."""
+    if backend == "memory":
+        return None
+    if backend == "journal":
+        optuna = quiet_optuna()
+        from optuna.storages.journal import JournalFileBackend
+
+        return optuna.storages.JournalStorage(JournalFileBackend(str(location)))
+    return location
+
+
+def random_sampler(lib: str, seed: int) -> Any:
+    if lib == "tunelab":
+        import tunelab as tl
+
+        return tl.samplers.RandomSampler(seed=seed)
+    return quiet_optuna().samplers.RandomSampler(seed=seed)
+
+
+def create_study(lib: str, storage: Any, name: str, seed: int = 0) -> Any:
+    if lib == "tunelab":
+        import tunelab as tl
+
+        return tl.create_study(storage=storage, study_name=name, sampler=random_sampler(lib, seed))
+    optuna = quiet_optuna()
+    return optuna.create_study(storage=storage, study_name=name, sampler=random_sampler(lib, seed))
+
+
+def load_study(lib: str, storage: Any, name: str, seed: int = 0) -> Any:
+    if lib == "tunelab":
+        import tunelab as tl
+
+        return tl.load_study(storage=storage, study_name=name, sampler=random_sampler(lib, seed))
+    optuna = quiet_optuna()
+    return optuna.load_study(storage=storage, study_name=name, sampler=random_sampler(lib, seed))
+
+
+def release(study: Any) -> None:
+    """Close the pooled connections a study's storage holds in this process."""
+    storage = getattr(study, "storage", None) or getattr(study, "_storage", None)
+    for obj in (storage, getattr(storage, "_backend", None)):
+        engine = getattr(obj, "engine", None)
+        if engine is not None:
+            engine.dispose()
+        if obj is not None and hasattr(obj, "dispose"):
+            obj.dispose()
+
+
+def state_counts(lib: str, study: Any) -> Counter[str]:
+    trials = study.trials if lib == "tunelab" else study.get_trials(deepcopy=False)
+    return Counter(t.state.name for t in trials)
+
+
+# -- 1. throughput -------------------------------------------------------------------------
+
+
+def throughput_worker(
+    lib: str,
+    backend: str,
+    location: str | None,
+    study_name: str,
+    n_trials: int,
+    seed: int,
+    barrier: Any,
+    results: Any,
+) -> None:
+    finished = 0
+    errors: Counter[str] = Counter()
+
+    def count(_study: Any, _trial: Any) -> None:
+        nonlocal finished
+        finished += 1
+
+    try:
+        storage = storage_arg(lib, backend, location)
+        if backend == "memory":
+            study = create_study(lib, storage, study_name, seed)
+        else:
+            study = load_study(lib, storage, study_name, seed)
+        barrier.wait(timeout=WORKER_TIMEOUT)
+        start = time.monotonic()
+        attempts = 0
+        while finished < n_trials and attempts < 1000:
+            attempts += 1
+            try:
+                study.optimize(noop_objective, n_trials=n_trials - finished, callbacks=[count])
+            except Exception as exc:  # "database is locked" and friends: count, go on
+                errors[f"{type(exc).__name__}: {str(exc).splitlines()[0][:90]}"] += 1
+        end = time.monotonic()
+        results.put({"start": start, "end": end, "finished": finished, "errors": dict(errors)})
+    except BaseException:
+        barrier.abort()
+        results.put({"crash": traceback.format_exc()})
+
+
+@dataclass
+class Sample:
+    rate: float
+    seconds: float
+    trials: int
+    errors: Counter[str] = field(default_factory=Counter)
+    not_complete: int = 0
+
+
+@dataclass
+class Location:
+    """Where one case's study lives, made fresh for every case."""
+
+    tmp: Path
+    pg_base: str | None
+    serial: int = 0
+
+    def new(self, lib: str, backend: str, procs: int) -> str | None:
+        self.serial += 1
+        tag = f"{lib}_{backend}_{procs}p_{self.serial}"
+        if backend == "sqlite":
+            return f"sqlite:///{self.tmp / (tag + '.db')}"
+        if backend == "journal":
+            return str(self.tmp / (tag + ".log"))
+        if backend == "postgresql":
+            from tests._postgres import create_database
+
+            assert self.pg_base is not None
+            return create_database(self.pg_base, tag)
+        return None
+
+    def drop(self, backend: str, location: str | None) -> None:
+        if backend == "sqlite" and location:
+            path = location.removeprefix("sqlite:///")
+            for suffix in ("", "-wal", "-shm"):
+                Path(path + suffix).unlink(missing_ok=True)
+        elif backend == "journal" and location:
+            for leftover in self.tmp.glob(Path(location).name + "*"):
+                leftover.unlink(missing_ok=True)
+        elif backend == "postgresql" and location:
+            import psycopg
+
+            base, name = location.rsplit("/", 1)
+            dsn = base.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+            with psycopg.connect(dsn, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run_throughput(
+    lib: str, backend: str, procs: int, n_trials: int, seed: int, where: Location
+) -> Sample:
+    location = where.new(lib, backend, procs)
+    name = "bench"
+    if backend != "memory":
+        study = create_study(lib, storage_arg(lib, backend, location), name)
+        release(study)
+        del study
+    per_worker = [n_trials // procs + (i < n_trials % procs) for i in range(procs)]
+    barrier = SPAWN.Barrier(procs + 1)
+    results = SPAWN.Queue()
+    workers = [
+        SPAWN.Process(
+            target=throughput_worker,
+            args=(lib, backend, location, name, k, seed + 1000 * i, barrier, results),
+        )
+        for i, k in enumerate(per_worker)
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        barrier.wait(timeout=WORKER_TIMEOUT)
+    except Exception:
+        pass  # a worker crashed before the start; its report says why
+    reports = []
+    for _ in workers:
+        try:
+            reports.append(results.get(timeout=WORKER_TIMEOUT))
+        except queue.Empty:
+            reports.append({"crash": "no report (hung or killed)"})
+    for worker in workers:
+        worker.join(timeout=30)
+        if worker.is_alive():
+            worker.kill()
+    crashes = [r["crash"] for r in reports if "crash" in r]
+    if crashes:
+        raise RuntimeError(f"{lib}/{backend}/{procs}p worker crashed:\n{crashes[0]}")
+    seconds = max(r["end"] for r in reports) - min(r["start"] for r in reports)
+    finished = sum(r["finished"] for r in reports)
+    errors: Counter[str] = Counter()
+    for report in reports:
+        errors.update(report["errors"])
+    not_complete = 0
+    if backend != "memory":
+        study = load_study(lib, storage_arg(lib, backend, location), name)
+        states = state_counts(lib, study)
+        release(study)
+        del study
+        not_complete = sum(n for state, n in states.items() if state != "COMPLETE")
+        if states["COMPLETE"] != finished:
+            errors[f"storage holds {states['COMPLETE']} COMPLETE, workers counted {finished}"] += 1
+    gc.collect()
+    where.drop(backend, location)
+    return Sample(finished / seconds, seconds, finished, errors, not_complete)
+
+
+def throughput_section(args: argparse.Namespace, where: Location, backends: list[str]) -> None:
+    cases = [(b, p) for b in backends for p in ((1,) if b == "memory" else (1, 2))]
+    samples: dict[tuple[str, str, int], list[Sample]] = {}
+    for repeat in range(args.repeats):
+        for index, (backend, procs) in enumerate(cases):
+            order = LIBS if (repeat + index) % 2 == 0 else LIBS[::-1]
+            for lib in order:
+                if backend == "journal" and lib == "tunelab":
+                    continue
+                rate = RATE_HINT[(lib, backend, procs)]
+                n_trials = max(20 * procs, round(rate * args.seconds))
+                log(f"throughput r{repeat + 1}: {lib} {backend} {procs}p, {n_trials} trials")
+                sample = run_throughput(lib, backend, procs, n_trials, repeat, where)
+                log(f"  -> {sample.rate:.0f} trials/s in {sample.seconds:.1f} s")
+                samples.setdefault((lib, backend, procs), []).append(sample)
+
+    def med(key: tuple[str, str, int]) -> float:
+        return statistics.median(s.rate for s in samples[key])
+
+    print(f"\n## 1. Throughput: no-op objective, 3 parameters, RandomSampler\n")
+    print(
+        f"Trials per second over all worker processes (median of {args.repeats} "
+        f"interleaved repeat(s); each case ~{args.seconds:g} s of work, fresh database). "
+        "Errors: exceptions caught in the workers; not COMPLETE: trials left in another "
+        "state in the storage.\n"
+    )
+    print(
+        "| library | backend | procs | trials/s (median) | min–max | trials | s/case "
+        "| errors | not COMPLETE |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for backend, procs in cases:
+        for lib in LIBS:
+            runs = samples.get((lib, backend, procs))
+            if not runs:
+                continue
+            errors = sum((s.errors for s in runs), Counter())
+            print(
+                f"| {lib} | {backend} | {procs} | {med((lib, backend, procs)):,.0f} | "
+                f"{min(s.rate for s in runs):,.0f}–{max(s.rate for s in runs):,.0f} | "
+                f"{runs[0].trials:,} | {statistics.median(s.seconds for s in runs):.1f} | "
+                f"{sum(errors.values())} | {sum(s.not_complete for s in runs)} |"
+            )
+    all_errors = Counter()
+    for key, runs in samples.items():
+        for run in runs:
+            for message, n in run.errors.items():
+                all_errors[f"{key[0]} {key[1]} {key[2]}p: {message}"] += n
+    if all_errors:
+        print("\nErrors seen (summed over repeats):\n")
+        for message, n in all_errors.most_common():
+            print(f"- {n} x {message}")
+
+    print("\nRatios of medians (trials/s tunelab ÷ trials/s peer; > 1 means tunelab faster):\n")
+    print("| tunelab | peer | procs | ratio |")
+    print("|---|---|---:|---:|")
+    for backend, procs in cases:
+        if ("tunelab", backend, procs) in samples and ("optuna", backend, procs) in samples:
+            ratio = med(("tunelab", backend, procs)) / med(("optuna", backend, procs))
+            print(f"| {backend} | Optuna {backend} | {procs} | {ratio:.2f}x |")
+    for procs in (1, 2):
+        if ("tunelab", "sqlite", procs) in samples and ("optuna", "journal", procs) in samples:
+            ratio = med(("tunelab", "sqlite", procs)) / med(("optuna", "journal", procs))
+            print(f"| sqlite | Optuna journal file | {procs} | {ratio:.2f}x |")
+    if ("tunelab", "sqlite", 2) in samples and ("tunelab", "sqlite", 1) in samples:
+        print("\nScaling from 1 to 2 processes (trials/s 2p ÷ 1p):\n")
+        print("| library | backend | 2p ÷ 1p |")
+        print("|---|---|---:|")
+        for backend in backends:
+            for lib in LIBS:
+                if (lib, backend, 2) in samples:
+                    scale = med((lib, backend, 2)) / med((lib, backend, 1))
+                    print(f"| {lib} | {backend} | {scale:.2f}x |")
+
+
+# -- 2. cold load --------------------------------------------------------------------------
+
+N_LOAD_PARAMS = 10
+
+
+def build_load_study(lib: str, url: str, n_trials: int) -> float:
+    rng = random.Random(12345)
+    names = [f"p{i}" for i in range(N_LOAD_PARAMS)]
+    rows = [({n: rng.random() for n in names}, rng.random()) for _ in range(n_trials)]
+    start = time.perf_counter()
+    if lib == "tunelab":
+        import tunelab as tl
+        from tunelab.distributions import FloatDistribution
+
+        dists = {n: FloatDistribution(0.0, 1.0) for n in names}
+        study = tl.create_study(storage=url, study_name="load")
+        study.add_trials(tl.create_trial(value=v, params=p, distributions=dists) for p, v in rows)
+    else:
+        optuna = quiet_optuna()
+        odists = {n: optuna.distributions.FloatDistribution(0.0, 1.0) for n in names}
+        study = optuna.create_study(storage=url, study_name="load")
+        study.add_trials(
+            [optuna.trial.create_trial(value=v, params=p, distributions=odists) for p, v in rows]
+        )
+    elapsed = time.perf_counter() - start
+    release(study)
+    return elapsed
+
+
+def _preimport(lib: str) -> None:
+    import pandas  # noqa: F401  (imported lazily by trials_dataframe; not what is timed)
+    import sqlalchemy  # noqa: F401
+
+    if lib == "tunelab":
+        import tunelab  # noqa: F401
+        import tunelab.storages.rdb  # noqa: F401
+    else:
+        quiet_optuna()
+
+
+def load_time_worker(lib: str, url: str, n_trials: int) -> dict[str, Any]:
+    _preimport(lib)
+    gc.collect()
+    t0 = time.perf_counter()
+    study = load_study(lib, url, "load")
+    trials = study.trials
+    t1 = time.perf_counter()
+    best = study.best_trial
+    t2 = time.perf_counter()
+    frame = study.trials_dataframe()
+    t3 = time.perf_counter()
+    assert len(trials) == n_trials, len(trials)
+    assert best.value == min(t.value for t in trials)
+    assert frame.shape[0] == n_trials
+    return {"load": t1 - t0, "best": t2 - t1, "dataframe": t3 - t2, "shape": frame.shape}
+
+
+def load_memory_worker(lib: str, url: str, n_trials: int) -> dict[str, Any]:
+    import tracemalloc
+
+    _preimport(lib)
+    gc.collect()
+    tracemalloc.start()
+    study = load_study(lib, url, "load")
+    after_load, _ = tracemalloc.get_traced_memory()
+    trials = study.trials
+    gc.collect()
+    current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert len(trials) == n_trials
+    return {"study": after_load, "current": current, "peak": peak}
+
+
+def in_fresh_process(fn: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=SPAWN) as pool:
+        return pool.submit(fn, *args).result(timeout=WORKER_TIMEOUT)
+
+
+def load_section(args: argparse.Namespace, where: Location) -> None:
+    n = args.load_trials
+    urls = {lib: f"sqlite:///{where.tmp / f'load_{lib}.db'}" for lib in LIBS}
+    built = {}
+    for lib in LIBS:
+        log(f"load: building {n:,} trials for {lib} (not measured)")
+        built[lib] = build_load_study(lib, urls[lib], n)
+        log(f"  -> {built[lib]:.1f} s")
+    times: dict[str, list[dict[str, Any]]] = {lib: [] for lib in LIBS}
+    for repeat in range(args.load_repeats):
+        for lib in LIBS if repeat % 2 == 0 else LIBS[::-1]:
+            log(f"load r{repeat + 1}: {lib} cold load in a fresh process")
+            times[lib].append(in_fresh_process(load_time_worker, lib, urls[lib], n))
+    memory = {}
+    for lib in LIBS:
+        log(f"load: {lib} tracemalloc in a fresh process")
+        memory[lib] = in_fresh_process(load_memory_worker, lib, urls[lib], n)
+
+    def med(lib: str, key: str) -> float:
+        return statistics.median(t[key] for t in times[lib])
+
+    print(f"\n## 2. Cold load of a study of {n:,} finished trials, {N_LOAD_PARAMS} floats each\n")
+    print(
+        f"SQLite file, each measurement in a fresh spawned process (imports done before the "
+        f"clock starts); median of {args.load_repeats} interleaved repeat(s), in seconds. "
+        "Ratio: Optuna time ÷ tunelab time (> 1 means tunelab faster).\n"
+    )
+    print("| step | tunelab s | Optuna s | ratio |")
+    print("|---|---:|---:|---:|")
+    steps = (
+        ("load", "`load_study` + `.trials`"),
+        ("best", "then `best_trial`"),
+        ("dataframe", "then `trials_dataframe()`"),
+    )
+    for key, label in steps:
+        tl_s, op_s = med("tunelab", key), med("optuna", key)
+        print(f"| {label} | {tl_s:.3f} | {op_s:.3f} | {op_s / max(tl_s, 1e-9):.2f}x |")
+    tl_total = sum(med("tunelab", k) for k, _ in steps)
+    op_total = sum(med("optuna", k) for k, _ in steps)
+    print(f"| total | {tl_total:.3f} | {op_total:.3f} | {op_total / tl_total:.2f}x |")
+
+    print(
+        "\nMemory held after `load_study` + `.trials` (tracemalloc started just before "
+        "`load_study`, in a fresh process; the list of trials is held), per trial. "
+        "Ratio: Optuna ÷ tunelab (> 1 means tunelab leaner).\n"
+    )
+    print("| measure | tunelab | Optuna | ratio |")
+    print("|---|---:|---:|---:|")
+    for key, label in (("current", "current bytes / trial"), ("peak", "peak bytes / trial")):
+        tl_b, op_b = memory["tunelab"][key] / n, memory["optuna"][key] / n
+        print(f"| {label} | {tl_b:,.0f} | {op_b:,.0f} | {op_b / tl_b:.2f}x |")
+    tl_k, op_k = memory["tunelab"]["study"] / 1024, memory["optuna"]["study"] / 1024
+    print(f"| `load_study` alone, KiB | {tl_k:,.0f} | {op_k:,.0f} | {op_k / tl_k:.2f}x |")
+    print(
+        f"\nBuilding the studies with `add_trials` (not part of the comparison): "
+        f"tunelab {built['tunelab']:.1f} s, Optuna {built['optuna']:.1f} s."
+    )
+
+
+# -- 3. process parallelism ----------------------------------------------------------------
+
+
+def cpu_run(backend: str, n_jobs: int, n_trials: int, where: Location) -> dict[str, float]:
+    import tunelab as tl
+
+    location = where.new("tunelab", backend, n_jobs)
+    study = tl.create_study(
+        storage=location, study_name="cpu", sampler=tl.samplers.RandomSampler(seed=n_jobs)
+    )
+    gc.collect()
+    start = time.perf_counter()
+    study.optimize(cpu_objective, n_trials=n_trials, n_jobs=n_jobs)
+    wall = time.perf_counter() - start
+    trials = study.trials
+    assert len(trials) == n_trials and all(t.state.name == "COMPLETE" for t in trials)
+    span = (
+        max(t.datetime_complete for t in trials) - min(t.datetime_start for t in trials)
+    ).total_seconds()
+    release(study)
+    del study
+    where.drop(backend, location)
+    return {"wall": wall, "span": span}
+
+
+def parallel_section(args: argparse.Namespace, where: Location) -> None:
+    n = args.cpu_trials
+    runs: dict[tuple[str, int], list[dict[str, float]]] = {}
+    for repeat in range(args.cpu_repeats):
+        for backend in ("memory", "sqlite"):
+            for n_jobs in (1, 2) if repeat % 2 == 0 else (2, 1):
+                log(f"parallel r{repeat + 1}: {backend} n_jobs={n_jobs}, {n} trials")
+                result = cpu_run(backend, n_jobs, n, where)
+                log(f"  -> {result['wall']:.1f} s")
+                runs.setdefault((backend, n_jobs), []).append(result)
+
+    def med(backend: str, n_jobs: int, key: str) -> float:
+        return statistics.median(r[key] for r in runs[(backend, n_jobs)])
+
+    print(f"\n## 3. tunelab process parallelism: CPU-bound ~50 ms objective, {n} trials\n")
+    print(
+        f"`study.optimize(obj, n_trials={n}, n_jobs=...)` on {os.cpu_count()} cores, median "
+        f"of {args.cpu_repeats} repeat(s). Wall: the whole `optimize` call, worker start-up "
+        "included. Span: first trial start to last trial end (start-up excluded). "
+        "Ideal speedup: 2.00x.\n"
+    )
+    print(
+        "| storage | n_jobs=1 wall s | n_jobs=2 wall s | speedup (wall) "
+        "| n_jobs=1 span s | n_jobs=2 span s | speedup (span) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for backend in ("memory", "sqlite"):
+        w1, w2 = med(backend, 1, "wall"), med(backend, 2, "wall")
+        s1, s2 = med(backend, 1, "span"), med(backend, 2, "span")
+        print(
+            f"| {backend} | {w1:.2f} | {w2:.2f} | {w1 / w2:.2f}x | {s1:.2f} | {s2:.2f} "
+            f"| {s1 / s2:.2f}x |"
+        )
+
+
+# -- main ----------------------------------------------------------------------------------
+
+
+@contextmanager
+def maybe_postgres(enabled: bool) -> Iterator[str | None]:
+    if not enabled:
+        yield None
+        return
+    sys.path.insert(0, str(REPO_ROOT))
+    from tests._postgres import find_pg_bin, postgres_server
+
+    if find_pg_bin() is None:
+        log("PostgreSQL server binaries not found: PostgreSQL cases skipped")
+        yield None
+        return
+    with postgres_server() as base:
+        yield base
+
+
+def versions(pg_base: str | None) -> str:
+    from importlib.metadata import version
+
+    parts = [f"Python {platform.python_version()}"]
+    for dist in ("tunelab", "optuna", "sqlalchemy", "psycopg", "pandas"):
+        parts.append(f"{dist} {version(dist)}")
+    parts.append(f"SQLite {sqlite3.sqlite_version}")
+    if pg_base:
+        import psycopg
+
+        dsn = pg_base.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+        with psycopg.connect(dsn) as conn:
+            row = conn.execute("SHOW server_version").fetchone()
+        parts.append(f"PostgreSQL {row[0] if row else '?'} (fsync off)")
+    return ", ".join(parts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="smaller, ~2-3 minute variant")
+    parser.add_argument("--repeats", type=int, help="throughput repeats (full 3, quick 1)")
+    parser.add_argument("--seconds", type=float, help="work per throughput case (3 / 2)")
+    parser.add_argument("--load-trials", type=int, help="trials of the loaded study (10000)")
+    parser.add_argument("--load-repeats", type=int, help="cold-load repeats (3 / 1)")
+    parser.add_argument("--cpu-trials", type=int, help="trials of the parallel case (120 / 40)")
+    parser.add_argument("--cpu-repeats", type=int, help="parallel-case repeats (2 / 1)")
+    parser.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL cases")
+    parser.add_argument(
+        "--sections", default="123", help="which sections to run, e.g. '13' (default 123)"
+    )
+    args = parser.parse_args()
+    defaults = {
+        "repeats": (3, 1),
+        "seconds": (3.0, 2.0),
+        "load_trials": (10000, 10000),
+        "load_repeats": (3, 1),
+        "cpu_trials": (120, 40),
+        "cpu_repeats": (2, 1),
+    }
+    for key, (full, quick) in defaults.items():
+        if getattr(args, key) is None:
+            setattr(args, key, quick if args.quick else full)
+
+    started = time.perf_counter()
+    tmp = Path(tempfile.mkdtemp(prefix="tunelab-bench-storage-"))
+    try:
+        with maybe_postgres(not args.no_postgres and "1" in args.sections) as pg_base:
+            where = Location(tmp, pg_base)
+            command = shlex.join(["python", os.path.relpath(sys.argv[0]), *sys.argv[1:]])
+            print("# Storage benchmark: tunelab vs. Optuna\n")
+            print(f"- command: `{command}`")
+            print(f"- date: {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}")
+            print(f"- versions: {versions(pg_base)}")
+            print(
+                f"- machine: {platform.machine()}, {os.cpu_count()} CPU cores, "
+                f"{platform.system()} {platform.release()}; temporary files in {tmp.parent}"
+            )
+            sys.stdout.flush()
+            if "1" in args.sections:
+                backends = ["sqlite", "postgresql", "journal", "memory"]
+                if pg_base is None:
+                    backends.remove("postgresql")
+                    print("\nPostgreSQL cases skipped (no server binaries, or --no-postgres).")
+                throughput_section(args, where, backends)
+                sys.stdout.flush()
+            if "2" in args.sections:
+                load_section(args, where)
+                sys.stdout.flush()
+            if "3" in args.sections:
+                parallel_section(args, where)
+            print(f"\nTotal run time: {time.perf_counter() - started:.0f} s.")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
