@@ -11,6 +11,7 @@ PUBLIC = {
         "FixedTrial",
         "FrozenStudy",
         "FrozenTrial",
+        "Isolation",
         "RetryFailedTrialCallback",
         "Study",
         "StudyDirection",
@@ -80,8 +81,10 @@ PUBLIC = {
         "import_study",
     ],
     "tunelab.study": [
+        "Isolation",
         "RetryFailedTrialCallback",
         "Study",
+        "TrialProcessError",
         "create_study",
         "create_trial",
         "delete_study",

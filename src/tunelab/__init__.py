@@ -28,6 +28,7 @@ from tunelab._version import __version__
 from tunelab._view import StudyView
 from tunelab.exceptions import TrialPruned
 from tunelab.study import (
+    Isolation,
     RetryFailedTrialCallback,
     Study,
     create_study,
@@ -42,6 +43,7 @@ __all__ = [
     "FixedTrial",
     "FrozenStudy",
     "FrozenTrial",
+    "Isolation",
     "RetryFailedTrialCallback",
     "Study",
     "StudyDirection",

@@ -14,12 +14,15 @@ from tunelab.study._api import (
     get_all_study_names,
     load_study,
 )
+from tunelab.study._isolate import Isolation, TrialProcessError
 from tunelab.study._retry import RetryFailedTrialCallback
 from tunelab.study._study import Study
 
 __all__ = [
+    "Isolation",
     "RetryFailedTrialCallback",
     "Study",
+    "TrialProcessError",
     "create_study",
     "create_trial",
     "delete_study",

@@ -17,8 +17,10 @@ from tunelab.execution import (
     SequentialExecutor,
     ThreadExecutor,
 )
+from tunelab.storages import BaseStorage
 from tunelab.storages._served import StorageServer
 from tunelab.study._ask_tell import fail
+from tunelab.study._isolate import IsolatedObjective, Isolation
 from tunelab.study._progress import ProgressBar
 from tunelab.study._run import Objective, Outcome, RemoteRunner, run_one
 
@@ -94,12 +96,21 @@ class _StudyLoop:
 
     # -- in worker processes ---------------------------------------------------------------
 
-    def remote_runner(self) -> RemoteRunner:
+    def shared_storage(self) -> BaseStorage:
+        """The study's storage as other processes can reach it (served if in memory)."""
         storage = self._study.storage
-        if not storage.shared_across_processes:
-            if self._server is None:
-                self._server = StorageServer(storage)
-            storage = self._server.client()
+        if storage.shared_across_processes:
+            return storage
+        if self._server is None:
+            self._server = StorageServer(storage)
+        return self._server.client()
+
+    def isolate(self, isolation: Isolation) -> None:
+        """Run each trial's objective in a fresh subprocess from now on."""
+        self._objective = IsolatedObjective(self._objective, isolation, self.shared_storage())
+
+    def remote_runner(self) -> RemoteRunner:
+        storage = self.shared_storage()
         study = self._study
         return RemoteRunner(
             storage,
@@ -166,6 +177,7 @@ def optimize(
     show_progress_bar: bool,
     executor: ExecutorSpec,
     clock: Clock | None,
+    isolate: bool | Isolation = False,
 ) -> None:
     """Run trials until the budget is spent; see :meth:`Study.optimize`."""
     if not callable(objective):
@@ -185,7 +197,11 @@ def optimize(
         single,
         study._best_value_or_none() if show_progress_bar else None,
     )
+    if not isinstance(isolate, (bool, Isolation)):
+        raise ValueError(f"isolate={isolate!r} must be True, False or a tunelab.Isolation")
     loop = _StudyLoop(study, objective, _check_catch(catch), callbacks, progress)
+    if isolate:
+        loop.isolate(Isolation() if isolate is True else isolate)
     study._stop_requested = False
     try:
         runner.run(loop, n_workers=n_workers, budget=budget)

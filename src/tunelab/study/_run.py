@@ -16,6 +16,7 @@ from tunelab.pruners import BasePruner
 from tunelab.samplers import BaseSampler
 from tunelab.storages import BaseStorage
 from tunelab.study._ask_tell import fail, tell
+from tunelab.study._isolate import TRACEBACK_ATTR, TrialProcessError
 from tunelab.study._options import StudyOptions
 from tunelab.trial import Trial
 
@@ -81,10 +82,14 @@ def _evaluate(
         fail(ctx, trial.trial_id, "interrupted by the user (KeyboardInterrupt)")
         raise
     except Exception as exc:
+        # An isolated trial's traceback comes from its subprocess.
+        text = getattr(exc, TRACEBACK_ATTR, None) or traceback.format_exc()
         frozen = fail(
-            ctx, trial.trial_id, f"{type(exc).__name__}: {exc}", traceback.format_exc()
+            ctx, trial.trial_id, f"{type(exc).__name__}: {exc}", text
         ) or ctx.storage.get_trial(trial.trial_id)
-        return Outcome(frozen, None if isinstance(exc, catch) else exc)
+        # A crashed, hung or out-of-memory isolated trial never stops the study.
+        caught = isinstance(exc, (*catch, TrialProcessError))
+        return Outcome(frozen, None if caught else exc)
     except BaseException:
         fail(ctx, trial.trial_id, "interrupted (the worker is exiting)")
         raise

@@ -14,6 +14,7 @@ from tunelab.pruners import BasePruner
 from tunelab.samplers import BaseSampler
 from tunelab.storages import BaseStorage
 from tunelab.study import _ask_tell
+from tunelab.study._isolate import Isolation
 from tunelab.study._optimize import ExecutorSpec, optimize
 from tunelab.study._options import StudyOptions
 from tunelab.study._pareto import pareto_front
@@ -217,6 +218,7 @@ class Study:
         *,
         executor: ExecutorSpec = None,
         clock: Clock | None = None,
+        isolate: bool | Isolation = False,
     ) -> None:
         """Run trials of ``objective`` until a budget is spent or the study stops.
 
@@ -237,6 +239,10 @@ class Study:
                 one worker and processes for several. Threads suit objectives that
                 release the GIL or cannot be pickled.
             clock: The clock measuring ``timeout`` (tests pass a fake one).
+            isolate: Run each trial in a fresh subprocess (``True``, or a
+                :class:`~tunelab.Isolation` with a per-trial ``timeout`` and
+                ``memory_limit``): a trial that crashes, hangs or runs out of memory
+                becomes FAIL with the reason and the study goes on.
 
         A NaN, infinite or non-numeric return marks the trial FAIL with the reason in
         ``system_attrs["fail_reason"]``; an exception also keeps its traceback in
@@ -263,6 +269,7 @@ class Study:
             show_progress_bar=show_progress_bar,
             executor=executor,
             clock=clock,
+            isolate=isolate,
         )
 
     def stop(self) -> None:
