@@ -64,6 +64,7 @@ studies = Table(
     Column("name", String(512), nullable=False, unique=True),
     Column("directions", JSON, nullable=False),
     Column("datetime_created", DateTime(timezone=True), nullable=False),
+    sqlite_autoincrement=True,  # ids are never reused: caches keyed by id stay valid
 )
 
 study_attrs = Table(
@@ -112,6 +113,7 @@ trials = Table(
     Column("heartbeat", DateTime(timezone=True), nullable=True),
     UniqueConstraint("study_id", "number"),
     Index("ix_tunelab_trials_study_state", "study_id", "state"),
+    sqlite_autoincrement=True,
 )
 
 trial_params = Table(

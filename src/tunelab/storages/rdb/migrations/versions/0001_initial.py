@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("datetime_created", _TZ, nullable=False),
         sa.PrimaryKeyConstraint("study_id", name="pk_tunelab_studies"),
         sa.UniqueConstraint("name", name="uq_tunelab_studies_name"),
+        sqlite_autoincrement=True,
     )
     for table in ("tunelab_study_attrs", "tunelab_study_batches"):
         columns: list[Any] = [
@@ -75,6 +76,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
             name="fk_tunelab_trials_study_id_tunelab_studies",
         ),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_tunelab_trials_study_state", "tunelab_trials", ["study_id", "state"])
     trial_tables: dict[str, list[Any]] = {
