@@ -70,6 +70,8 @@ PUBLIC = {
         "GridSampler",
         "QMCSampler",
         "RandomSampler",
+        "TPEOptions",
+        "TPESampler",
         "WaitingBatch",
     ],
     "tunelab.storages": [

@@ -1,5 +1,8 @@
 """What to try next: the sampler contract and the built-in samplers.
 
+Model-based samplers (:class:`TPESampler`) load SciPy's special functions, so they are
+imported on first use: ``import tunelab`` stays light.
+
 Example:
     >>> import tunelab as tl
     >>> study = tl.create_study(sampler=tl.samplers.RandomSampler(seed=1))
@@ -8,9 +11,39 @@ Example:
     True
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from tunelab.samplers._base import BaseSampler, WaitingBatch
 from tunelab.samplers._grid import GridSampler
 from tunelab.samplers._qmc import QMCSampler
 from tunelab.samplers._random import RandomSampler
 
-__all__ = ["BaseSampler", "GridSampler", "QMCSampler", "RandomSampler", "WaitingBatch"]
+if TYPE_CHECKING:
+    from tunelab.samplers.tpe import TPEOptions, TPESampler
+
+__all__ = [
+    "BaseSampler",
+    "GridSampler",
+    "QMCSampler",
+    "RandomSampler",
+    "TPEOptions",
+    "TPESampler",
+    "WaitingBatch",
+]
+
+_LAZY = {
+    "TPEOptions": "tunelab.samplers.tpe",
+    "TPESampler": "tunelab.samplers.tpe",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the model-based samplers on first access (PEP 562)."""
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'tunelab.samplers' has no attribute {name!r}")

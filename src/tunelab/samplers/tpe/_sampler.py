@@ -1,0 +1,327 @@
+"""``TPESampler``: orchestration only; the mathematics lives in ``_parzen`` and ``_split``."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from tunelab._records import FrozenTrial, TrialState
+from tunelab._space import intersection_search_space
+from tunelab._typing import ParamValue
+from tunelab._view import StudyView
+from tunelab.distributions import BaseDistribution
+from tunelab.samplers._base import BaseSampler
+from tunelab.samplers._random import RandomSampler
+from tunelab.samplers.tpe._parzen import ParzenEstimator
+from tunelab.samplers.tpe._split import default_gamma, default_weights, rank, split
+
+__all__ = ["TPEOptions", "TPESampler"]
+
+_Key = tuple[str, BaseDistribution]
+
+
+@dataclass(frozen=True)
+class _History:
+    """What one trial's suggestions learn from.
+
+    The trials, whether the model is on, and each finished trial's rank (by trial id).
+    """
+
+    key: tuple[str, int]
+    trials: list[FrozenTrial]
+    ready: bool
+    ranking: dict[int, int]
+
+
+@dataclass(frozen=True)
+class TPEOptions:
+    """The less common knobs of :class:`TPESampler`.
+
+    Attributes:
+        gamma: Size of the good group for ``n`` observations.
+        weights: Weights of ``n`` observations, oldest first.
+        consider_endpoints: Count the bounds as neighbours in univariate bandwidths.
+        magic_clip: Floor bandwidths at ``range / min(100, n + 1)``.
+    """
+
+    gamma: Callable[[int], int] = default_gamma
+    weights: Callable[[int], npt.NDArray[np.float64]] = default_weights
+    consider_endpoints: bool = False
+    magic_clip: bool = True
+
+
+def _check_int(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name}={value!r} must be an integer >= {minimum}")
+    return value
+
+
+def decompose(param_sets: Sequence[frozenset[_Key]]) -> list[frozenset[_Key]]:
+    """Partition parameters into groups that always appear together.
+
+    Each new set splits every existing group into the part it shares and the part it
+    lacks, so define-by-run branches end up in separate groups.
+
+    Example:
+        >>> a, b, c = ("a", None), ("b", None), ("c", None)
+        >>> sorted(sorted(k[0] for k in g) for g in decompose([frozenset({a, b}),
+        ...                                                     frozenset({a, c})]))
+        [['a'], ['b'], ['c']]
+    """
+    groups: list[frozenset[_Key]] = []
+    for params in param_sets:
+        rest = set(params)
+        refined: list[frozenset[_Key]] = []
+        for group in groups:
+            for part in (group & params, group - params):
+                if part:
+                    refined.append(frozenset(part))
+            rest -= group
+        if rest:
+            refined.append(frozenset(rest))
+        groups = refined
+    return groups
+
+
+class TPESampler(BaseSampler):
+    """Tree-structured Parzen estimator: model good and bad regions, sample where good wins.
+
+    Finished trials are split into a good group (the best ``gamma(n)``) and the rest;
+    each group gets a kernel density estimate, ``l(x)`` and ``g(x)``, and the sampler
+    draws ``n_ei_candidates`` points from ``l`` and keeps the one maximising
+    ``l(x) / g(x)`` (proportional to expected improvement; Bergstra et al., 2011).
+
+    Args:
+        seed: Seed of the sampler's random state.
+        n_startup_trials: Trials drawn at random before the model is used.
+        n_ei_candidates: Candidates drawn from ``l(x)`` per suggestion.
+        multivariate: Model parameters jointly (captures interactions) instead of one
+            at a time.
+        group: With ``multivariate``, split define-by-run spaces into groups of
+            parameters that occur together and model each group jointly.
+        constant_liar: Count RUNNING trials as bad, so parallel workers spread out.
+        prior_weight: Weight of the broad prior component of each estimator.
+        options: Rarely changed knobs (gamma, weights, bandwidth details).
+
+    Raises:
+        ValueError: An argument is out of range, or ``group`` without ``multivariate``.
+
+    Example:
+        >>> import tunelab as tl
+        >>> sampler = tl.samplers.TPESampler(seed=0, multivariate=True)
+        >>> study = tl.create_study(sampler=sampler)
+        >>> study.optimize(lambda t: (t.suggest_float("x", -5, 5) - 1) ** 2, n_trials=40)
+        >>> abs(study.best_params["x"] - 1) < 0.5
+        True
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int | None = None,
+        n_startup_trials: int = 10,
+        n_ei_candidates: int = 24,
+        multivariate: bool = False,
+        group: bool = False,
+        constant_liar: bool = False,
+        prior_weight: float = 1.0,
+        options: TPEOptions | None = None,
+    ) -> None:
+        self._n_startup = _check_int("n_startup_trials", n_startup_trials, 0)
+        self._n_candidates = _check_int("n_ei_candidates", n_ei_candidates, 1)
+        if not prior_weight > 0:
+            raise ValueError(f"prior_weight={prior_weight!r} must be > 0")
+        if group and not multivariate:
+            raise ValueError("group=True needs multivariate=True")
+        self._multivariate = multivariate
+        self._group = group
+        self._constant_liar = constant_liar
+        self._prior_weight = float(prior_weight)
+        self._options = options or TPEOptions()
+        self._rng = np.random.default_rng(seed)
+        self._random = RandomSampler(seed)
+        self._local = threading.local()
+        # Internal values of finished trials, which never change: (trial_id, name) -> x.
+        self._internal: dict[tuple[int, str], float] = {}
+        # Per study: the finished trials already folded into the shared search space.
+        self._spaces: dict[str, tuple[set[int], dict[str, BaseDistribution] | None]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        del state["_local"]  # per-thread history cache
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._local = threading.local()
+
+    def reseed_rng(self, seed: int | None = None) -> None:
+        self._rng = np.random.default_rng(seed)
+        self._random.reseed_rng(seed)
+
+    # -- history -------------------------------------------------------------------------
+
+    def _snapshot(self, study: StudyView, trial: FrozenTrial) -> _History:
+        """The trials the model learns from, read and ranked once per trial (per thread)."""
+        cached: _History | None = getattr(self._local, "history", None)
+        if cached is not None and cached.key == (study.study_name, trial.number):
+            return cached
+        states = [TrialState.COMPLETE, TrialState.PRUNED]
+        if self._constant_liar:
+            states.append(TrialState.RUNNING)
+        trials = [t for t in study.get_trials(states=states) if t.number != trial.number]
+        complete = sum(1 for t in trials if t.state is TrialState.COMPLETE)
+        snapshot = _History(
+            (study.study_name, trial.number),
+            trials,
+            complete >= max(self._n_startup, 1),
+            rank(trials, study.directions),
+        )
+        self._local.history = snapshot
+        return snapshot
+
+    def after_trial(self, study: StudyView, trial: FrozenTrial) -> None:
+        self._local.history = None
+
+    # -- one parameter at a time ---------------------------------------------------------
+
+    def sample_independent(
+        self,
+        study: StudyView,
+        trial: FrozenTrial,
+        name: str,
+        distribution: BaseDistribution,
+    ) -> ParamValue:
+        history = self._snapshot(study, trial)
+        if not history.ready:
+            return self._random.sample_independent(study, trial, name, distribution)
+        relevant = [t for t in history.trials if t.distributions.get(name) == distribution]
+        if not any(t.state is TrialState.COMPLETE for t in relevant):
+            return self._random.sample_independent(study, trial, name, distribution)
+        best = self._propose(study, history, relevant, {name: distribution})
+        return distribution.to_external(best[name])
+
+    # -- several parameters jointly ------------------------------------------------------
+
+    def infer_relative_search_space(
+        self, study: StudyView, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
+        if not self._multivariate:
+            return {}
+        history = self._snapshot(study, trial)
+        if not history.ready:
+            return {}
+        if self._group:
+            return {name: dist for g in self._groups(history.trials) for name, dist in sorted(g)}
+        space = self._shared_space(study.study_name, history.trials)
+        return {name: dist for name, dist in space.items() if not dist.is_single()}
+
+    def _shared_space(
+        self, study_name: str, trials: Sequence[FrozenTrial]
+    ) -> dict[str, BaseDistribution]:
+        """The intersection space, updated with only the trials not seen before."""
+        seen, space = self._spaces.get(study_name, (set(), None))
+        new = [t for t in trials if t.trial_id not in seen and t.state is not TrialState.RUNNING]
+        if new:
+            fresh = intersection_search_space(new, include_pruned=True)
+            if space is None:
+                space = fresh
+            else:
+                space = {n: d for n, d in space.items() if fresh.get(n) == d}
+            seen = seen | {t.trial_id for t in new}
+            self._spaces[study_name] = (seen, space)
+        return dict(space or {})
+
+    def _groups(self, history: Sequence[FrozenTrial]) -> list[frozenset[_Key]]:
+        sets = [
+            frozenset((n, d) for n, d in t.distributions.items() if not d.is_single())
+            for t in history
+            if t.state is not TrialState.RUNNING
+        ]
+        return decompose(sets)
+
+    def sample_relative(
+        self,
+        study: StudyView,
+        trial: FrozenTrial,
+        search_space: Mapping[str, BaseDistribution],
+    ) -> dict[str, ParamValue]:
+        if not search_space:
+            return {}
+        history = self._snapshot(study, trial)
+        if not history.ready:
+            return {}
+        if self._group:
+            groups = [dict(g) for g in self._groups(history.trials)]
+            groups = [{n: d for n, d in g.items() if search_space.get(n) == d} for g in groups]
+        else:
+            groups = [dict(search_space)]
+        out: dict[str, ParamValue] = {}
+        for space in groups:
+            if not space:
+                continue
+            relevant = [
+                t
+                for t in history.trials
+                if all(t.distributions.get(n) == d for n, d in space.items())
+            ]
+            if any(t.state is TrialState.COMPLETE for t in relevant):
+                best = self._propose(study, history, relevant, space)
+                out.update({n: space[n].to_external(best[n]) for n in space})
+        return out
+
+    # -- the TPE step --------------------------------------------------------------------
+
+    def _propose(
+        self,
+        study: StudyView,
+        history: _History,
+        trials: Sequence[FrozenTrial],
+        space: Mapping[str, BaseDistribution],
+    ) -> dict[str, float]:
+        """Internal values of the candidate with the best ``log l(x) - log g(x)``."""
+        finished = sum(1 for t in trials if t.state is not TrialState.RUNNING)
+        below, above = split(
+            trials, study.directions, self._options.gamma(finished), history.ranking
+        )
+        l_model = self._estimator(below, space)
+        g_model = self._estimator(above, space)
+        candidates = l_model.sample(self._rng, self._n_candidates)
+        score = l_model.log_pdf(candidates) - g_model.log_pdf(candidates)
+        best = int(np.argmax(score))
+        return {name: float(values[best]) for name, values in candidates.items()}
+
+    def _internal_value(self, trial: FrozenTrial, name: str, dist: BaseDistribution) -> float:
+        key = (trial.trial_id, name)
+        value = self._internal.get(key)
+        if value is None:
+            value = dist.to_internal(trial.params[name])
+            if trial.state.is_finished():
+                self._internal[key] = value
+        return value
+
+    def _estimator(
+        self, trials: Sequence[FrozenTrial], space: Mapping[str, BaseDistribution]
+    ) -> ParzenEstimator:
+        observations = {
+            name: np.fromiter(
+                (self._internal_value(t, name, dist) for t in trials),
+                dtype=np.float64,
+                count=len(trials),
+            )
+            for name, dist in space.items()
+        }
+        return ParzenEstimator(
+            observations,
+            space,
+            self._options.weights(len(trials)),
+            prior_weight=self._prior_weight,
+            multivariate=self._multivariate,
+            consider_endpoints=self._options.consider_endpoints,
+            magic_clip=self._options.magic_clip,
+        )

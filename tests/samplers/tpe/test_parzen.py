@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import integrate
+
+from tunelab.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+from tunelab.samplers.tpe._parzen import ParzenEstimator
+
+
+def _estimator(dist, values, **kwargs) -> ParzenEstimator:
+    values = np.asarray(values, dtype=float)
+    return ParzenEstimator({"p": values}, {"p": dist}, np.ones(len(values)), **kwargs)
+
+
+@pytest.mark.parametrize("multivariate", [False, True])
+def test_continuous_density_integrates_to_one(multivariate) -> None:
+    dist = FloatDistribution(-2.0, 3.0)
+    est = _estimator(dist, [0.0, 0.5, 2.9], multivariate=multivariate)
+    area, _ = integrate.quad(
+        lambda v: np.exp(est.log_pdf({"p": np.array([v])}))[0], -2, 3, limit=200
+    )
+    assert area == pytest.approx(1.0, rel=1e-5)
+
+
+def test_log_float_density_integrates_to_one_in_log_space() -> None:
+    dist = FloatDistribution(1e-3, 10.0, log=True)
+    est = _estimator(dist, [0.01, 0.02, 1.0])
+    # the density lives on log(x): integrate over u = log x
+    area, _ = integrate.quad(
+        lambda u: np.exp(est.log_pdf({"p": np.array([np.exp(u)])}))[0],
+        np.log(1e-3),
+        np.log(10.0),
+        limit=200,
+    )
+    assert area == pytest.approx(1.0, rel=1e-5)
+
+
+@pytest.mark.parametrize(
+    "dist",
+    [
+        IntDistribution(0, 20),
+        IntDistribution(1, 1000, log=True),
+        IntDistribution(0, 30, step=3),
+        FloatDistribution(0.0, 1.0, step=0.125),
+        CategoricalDistribution(["a", "b", "c", None]),
+    ],
+    ids=repr,
+)
+def test_discrete_masses_sum_to_one(dist) -> None:
+    if isinstance(dist, CategoricalDistribution):
+        support = np.arange(len(dist.choices), dtype=float)
+        values = [0.0, 0.0, 2.0]
+    elif isinstance(dist, IntDistribution):
+        support = np.arange(dist.low, dist.high + 1, dist.step, dtype=float)
+        values = [float(support[1]), float(support[-1])]
+    else:
+        support = np.arange(0, 9) * 0.125
+        values = [0.25, 0.5]
+    est = _estimator(dist, values)
+    assert np.exp(est.log_pdf({"p": support})).sum() == pytest.approx(1.0, rel=1e-6)
+
+
+def test_samples_are_valid_values_and_concentrate_near_observations() -> None:
+    space = {
+        "x": FloatDistribution(0.0, 100.0),
+        "n": IntDistribution(1, 64, log=True),
+        "c": CategoricalDistribution(["u", "v", "w"]),
+    }
+    obs = {"x": np.full(30, 10.0), "n": np.full(30, 8.0), "c": np.full(30, 2.0)}
+    est = ParzenEstimator(obs, space, np.ones(30), multivariate=True)
+    draws = est.sample(np.random.default_rng(0), 2000)
+    for name, dist in space.items():
+        assert all(dist.contains(v) for v in draws[name])
+    assert np.median(draws["x"]) == pytest.approx(10.0, abs=3.0)
+    assert np.median(draws["n"]) == 8
+    assert np.mean(draws["c"] == 2) > 0.8
+
+
+def test_the_prior_keeps_unobserved_regions_possible() -> None:
+    est = _estimator(FloatDistribution(0.0, 1.0), [0.1] * 10)
+    assert np.isfinite(est.log_pdf({"p": np.array([0.99])}))[0]
+
+
+def test_an_empty_estimator_is_the_prior() -> None:
+    est = _estimator(FloatDistribution(0.0, 1.0), [])
+    values = est.log_pdf({"p": np.array([0.0, 0.5, 1.0])})
+    assert np.all(np.isfinite(values))
+    assert values[1] > values[0]  # the prior is centred
+
+
+def test_weights_shift_mass_towards_heavier_observations() -> None:
+    dist = FloatDistribution(0.0, 1.0)
+    est = ParzenEstimator({"p": np.array([0.2, 0.8])}, {"p": dist}, np.array([0.1, 1.0]))
+    at = est.log_pdf({"p": np.array([0.2, 0.8])})
+    assert at[1] > at[0]
