@@ -46,7 +46,7 @@ ALLOWED_SIBLINGS: set[tuple[str, str]] = set()
 OUTSIDE = ("testing",)
 # L3 modules that may name concrete defaults (sampler/pruner/storage implementations).
 DEFAULTS_MODULE = "study._api"
-CONCRETE_DEFAULTS = {"RandomSampler", "NopPruner", "InMemoryStorage", "get_storage"}
+CONCRETE_DEFAULTS = {"AutoSampler", "RandomSampler", "NopPruner", "InMemoryStorage", "get_storage"}
 
 
 def _module_name(path: Path) -> str:

@@ -66,7 +66,10 @@ PUBLIC = {
     ],
     "tunelab.pruners": ["BasePruner", "NopPruner", "PruneDecision"],
     "tunelab.samplers": [
+        "AutoSampler",
         "BaseSampler",
+        "CmaEsSampler",
+        "GPSampler",
         "GridSampler",
         "QMCSampler",
         "RandomSampler",

@@ -13,7 +13,7 @@ def _objective(trial: tl.Trial) -> float:
 
 def run_trials(url: str, study_name: str, n_trials: int, start_at: float) -> int:
     """Wait until ``start_at`` (wall clock), then run ``n_trials`` on the shared study."""
-    study = tl.load_study(study_name=study_name, storage=url)
+    study = tl.load_study(study_name=study_name, storage=url, sampler=tl.samplers.RandomSampler())
     time.sleep(max(0.0, start_at - time.time()))
     study.optimize(_objective, n_trials=n_trials)
     return n_trials
@@ -35,14 +35,16 @@ def run_grid(url: str, study_name: str, start_at: float) -> int:
 def cold_start(url: str, start_at: float) -> str:
     """Open an empty database and create-or-load one study, all workers at once."""
     time.sleep(max(0.0, start_at - time.time()))
-    study = tl.create_study(storage=url, study_name="cold", load_if_exists=True)
+    study = tl.create_study(
+        storage=url, study_name="cold", load_if_exists=True, sampler=tl.samplers.RandomSampler()
+    )
     study.optimize(_objective, n_trials=2)
     return study.study_name
 
 
 def write_forever(url: str, study_name: str) -> None:
     """Run trials until killed."""
-    study = tl.load_study(study_name=study_name, storage=url)
+    study = tl.load_study(study_name=study_name, storage=url, sampler=tl.samplers.RandomSampler())
 
     def objective(trial: tl.Trial) -> float:
         for step in range(5):

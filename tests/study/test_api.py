@@ -23,7 +23,7 @@ def test_create_study_defaults(storage: BaseStorage) -> None:
     study = tl.create_study(storage=storage)
     assert study.direction is MIN
     assert study.directions == [MIN]
-    assert isinstance(study.sampler, tl.samplers.RandomSampler)
+    assert isinstance(study.sampler, tl.samplers.AutoSampler)
     assert isinstance(study.pruner, tl.pruners.NopPruner)
     assert study.trials == []
     assert tl.get_all_study_names(storage) == [study.study_name]

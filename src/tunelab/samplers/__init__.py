@@ -1,7 +1,8 @@
 """What to try next: the sampler contract and the built-in samplers.
 
-Model-based samplers (:class:`TPESampler`) load SciPy's special functions, so they are
-imported on first use: ``import tunelab`` stays light.
+Model-based samplers (:class:`TPESampler`, :class:`GPSampler`, :class:`CmaEsSampler`,
+:class:`AutoSampler`)
+load SciPy, so they are imported on first use: ``import tunelab`` stays light.
 
 Example:
     >>> import tunelab as tl
@@ -22,10 +23,16 @@ from tunelab.samplers._qmc import QMCSampler
 from tunelab.samplers._random import RandomSampler
 
 if TYPE_CHECKING:
+    from tunelab.samplers._auto import AutoSampler
+    from tunelab.samplers._cmaes import CmaEsSampler
+    from tunelab.samplers.gp import GPSampler
     from tunelab.samplers.tpe import TPEOptions, TPESampler
 
 __all__ = [
+    "AutoSampler",
     "BaseSampler",
+    "CmaEsSampler",
+    "GPSampler",
     "GridSampler",
     "QMCSampler",
     "RandomSampler",
@@ -35,6 +42,9 @@ __all__ = [
 ]
 
 _LAZY = {
+    "AutoSampler": "tunelab.samplers._auto",
+    "CmaEsSampler": "tunelab.samplers._cmaes",
+    "GPSampler": "tunelab.samplers.gp",
     "TPEOptions": "tunelab.samplers.tpe",
     "TPESampler": "tunelab.samplers.tpe",
 }

@@ -59,5 +59,7 @@ class Heartbeat:
                 _logger.warning("heartbeat of trial id %d failed: %s", self._trial_id, exc)
 
     def stop(self) -> None:
-        """Stop beating (the trial finished)."""
+        """Stop beating (the trial finished) and wait for a beat in flight to end."""
         self._stopped.set()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout=self._interval + 5.0)

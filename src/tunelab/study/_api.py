@@ -11,7 +11,7 @@ from tunelab._typing import JSONValue, ParamValue
 from tunelab.distributions import BaseDistribution
 from tunelab.exceptions import DuplicatedStudyError, StudyNotFoundError
 from tunelab.pruners import BasePruner, NopPruner
-from tunelab.samplers import BaseSampler, RandomSampler
+from tunelab.samplers import BaseSampler
 from tunelab.storages import BaseStorage, get_storage
 from tunelab.study._options import StudyOptions
 from tunelab.study._study import Study
@@ -26,7 +26,9 @@ __all__ = [
 
 
 def _default_sampler() -> BaseSampler:
-    return RandomSampler()
+    from tunelab.samplers import AutoSampler  # deferred: model-based samplers load SciPy
+
+    return AutoSampler()
 
 
 def _default_pruner() -> BasePruner:
@@ -72,7 +74,7 @@ def create_study(
 
     Args:
         storage: Where the study lives: None for memory, or a storage instance.
-        sampler: How configurations are proposed; :class:`RandomSampler` by default.
+        sampler: How configurations are proposed; :class:`AutoSampler` by default.
         pruner: How trials are stopped early; :class:`NopPruner` (never) by default.
         study_name: A unique name; a random one by default.
         direction: ``"minimize"`` (default) or ``"maximize"``, for one objective.

@@ -1,0 +1,336 @@
+"""GPSampler: Bayesian optimisation with a Gaussian-process surrogate (orchestration only).
+
+The mathematics lives in the sibling modules: :mod:`._kernel` (Matérn-5/2 ARD),
+:mod:`._fit` (MAP hyperparameters), :mod:`._posterior` (conditioning, fantasies),
+:mod:`._acquisition` (log EI, UCB, mean) and :mod:`._optimize` (acquisition search).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from tunelab._encoding import SearchSpaceEncoder
+from tunelab._records import FrozenTrial, StudyDirection, TrialState
+from tunelab._space import intersection_search_space
+from tunelab._typing import ParamValue
+from tunelab._view import StudyView
+from tunelab.distributions import BaseDistribution
+from tunelab.samplers._base import BaseSampler
+from tunelab.samplers._random import RandomSampler
+from tunelab.samplers.gp._acquisition import (
+    Acquisition,
+    LogExpectedImprovement,
+    PosteriorMean,
+    UpperConfidenceBound,
+)
+from tunelab.samplers.gp._fit import Hyperparameters, fit_hyperparameters
+from tunelab.samplers.gp._kernel import ColumnGroups
+from tunelab.samplers.gp._optimize import maximize_acquisition
+from tunelab.samplers.gp._posterior import Posterior
+
+__all__ = ["GPSampler"]
+
+FloatArray = npt.NDArray[np.float64]
+
+_logger = logging.getLogger("tunelab")
+_ACQUISITIONS = ("logei", "ucb", "mean")
+_FIXED_NOISE = 1e-6
+_N_ANCHORS = 5
+
+
+def _check_int(name: str, value: Any, minimum: int, *, allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        extra = " or None" if allow_none else ""
+        raise ValueError(f"{name}={value!r} must be an integer >= {minimum}{extra}")
+
+
+def _check_real(name: str, value: Any, *, allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        extra = " or None" if allow_none else ""
+        raise ValueError(f"{name}={value!r} must be a finite number >= 0{extra}")
+
+
+def _standardise(values: FloatArray) -> FloatArray:
+    """Zero mean, unit variance; values scaled first so that huge magnitudes cannot overflow."""
+    scale = float(np.max(np.abs(values)))
+    scaled = values / scale if scale > 0.0 else values
+    centred = scaled - scaled.mean()
+    std = float(centred.std())
+    return np.asarray(centred / std if std > 1e-300 else centred, dtype=np.float64)
+
+
+def _value(trial: FrozenTrial) -> float:
+    """The single objective value, NaN if there is none (or several)."""
+    return trial.values[0] if trial.values is not None and len(trial.values) == 1 else math.nan
+
+
+def _matches(trial: FrozenTrial, space: Mapping[str, BaseDistribution]) -> bool:
+    return all(trial.distributions.get(name) == dist for name, dist in space.items())
+
+
+class GPSampler(BaseSampler):
+    """Bayesian optimisation with a Gaussian process and log expected improvement.
+
+    Each suggestion fits a Gaussian process (Matérn-5/2 kernel, one lengthscale per
+    parameter, maximum a posteriori hyperparameters) to the finished trials and returns
+    the configuration that maximises the acquisition function. Suited to expensive
+    objectives with up to a few hundred trials and a few dozen parameters.
+
+    * **Search space**: the parameters that every COMPLETE trial shares (with the same
+      distribution), sorted by name. Until ``n_startup_trials`` trials are COMPLETE,
+      and for parameters outside that space (conditional ones), ``independent_sampler``
+      decides.
+    * **History**: FAIL and PRUNED trials are ignored. RUNNING trials that already hold
+      every parameter of the space are *fantasised* at their posterior mean (kriging
+      believer), so parallel workers spread out instead of piling onto one point (a
+      trial's parameters are recorded as its objective suggests them, so a trial that
+      has not suggested them yet cannot be fantasised).
+    * **Targets** are standardised; maximised objectives are negated first.
+    * **Noise** variance is fitted, unless ``deterministic_objective`` pins it at a tiny
+      value (``1e-6`` of the standardised variance).
+    * **Large studies**: with ``max_history=m``, only ``m`` COMPLETE trials are used: the
+      best ``m // 4`` of them and the most recent of the others.
+    * **Multi-objective** studies are not supported: sampling raises ``ValueError``.
+    * **Determinism**: a suggestion depends on ``seed``, the trial number, the history
+      and the previous fit (its optimum warm-starts the next one).
+    * **Cost**: ``O(n^3)`` per suggestion for ``n`` trials, about 0.1 s at 200 trials of
+      5 parameters on one core. When cores are oversubscribed (many worker processes,
+      a busy machine), idle BLAS threads can make it many times slower: run such
+      workers with ``OPENBLAS_NUM_THREADS=1`` (or ``OMP_NUM_THREADS=1``).
+
+    Args:
+        seed: Seed of the sampler's random state (and of the default independent sampler).
+        n_startup_trials: COMPLETE trials drawn by ``independent_sampler`` before the
+            GP takes over.
+        acquisition: ``"logei"`` (log expected improvement), ``"ucb"`` (upper
+            confidence bound) or ``"mean"`` (posterior mean, pure exploitation).
+        ucb_beta: The exploration weight ``beta`` of ``mean + sqrt(beta) * std``.
+        deterministic_objective: The objective returns the same value for the same
+            parameters; the noise is then not fitted.
+        independent_sampler: Draws start-up trials and parameters outside the space;
+            a :class:`~tunelab.samplers.RandomSampler` with the same seed by default.
+        max_history: Use at most this many COMPLETE trials (fitting costs ``O(n^3)``).
+        time_budget: Seconds per suggestion. Past it, no new fitting restart or local
+            search begins, and if it is spent before the local search, the best of the
+            scored Sobol candidates is suggested.
+
+    Raises:
+        ValueError: An option is out of range (``seed`` must be an integer >= 0).
+
+    Example:
+        >>> import tunelab as tl
+        >>> from tunelab.samplers.gp import GPSampler
+        >>> sampler = GPSampler(seed=0, n_startup_trials=5)
+        >>> study = tl.create_study(sampler=sampler)
+        >>> study.optimize(lambda t: (t.suggest_float("x", -5, 5) - 1) ** 2, n_trials=15)
+        >>> abs(study.best_params["x"] - 1) < 0.1
+        True
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int | None = None,
+        n_startup_trials: int = 10,
+        acquisition: Literal["logei", "ucb", "mean"] = "logei",
+        ucb_beta: float = 2.0,
+        deterministic_objective: bool = False,
+        independent_sampler: BaseSampler | None = None,
+        max_history: int | None = None,
+        time_budget: float | None = None,
+    ) -> None:
+        _check_int("seed", seed, 0, allow_none=True)
+        _check_int("n_startup_trials", n_startup_trials, 1)
+        if acquisition not in _ACQUISITIONS:
+            raise ValueError(f"acquisition={acquisition!r} must be one of {_ACQUISITIONS}")
+        _check_real("ucb_beta", ucb_beta)
+        _check_int("max_history", max_history, 2, allow_none=True)
+        _check_real("time_budget", time_budget, allow_none=True)
+        self._seed = int(np.random.default_rng(seed).integers(2**31)) if seed is None else seed
+        self._n_startup = n_startup_trials
+        self._acquisition = acquisition
+        self._ucb_beta = float(ucb_beta)
+        self._deterministic = bool(deterministic_objective)
+        self._independent = independent_sampler or RandomSampler(seed)
+        self._max_history = max_history
+        self._time_budget = None if time_budget is None else float(time_budget)
+        self._lock = threading.Lock()
+        self._warm: dict[str, Hyperparameters] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Sent to worker processes: the lock and the warm-start cache stay behind.
+        state = dict(self.__dict__)
+        del state["_lock"], state["_warm"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+        self._warm = {}
+
+    def reseed_rng(self, seed: int | None = None) -> None:
+        self._seed = int(np.random.default_rng(seed).integers(2**31)) if seed is None else seed
+        self._independent.reseed_rng(seed)
+
+    # -- the sampler contract ------------------------------------------------------------
+
+    def infer_relative_search_space(
+        self, study: StudyView, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
+        self._check_single_objective(study)
+        complete = study.get_trials(states=(TrialState.COMPLETE,))
+        if len(complete) < self._n_startup:
+            return {}
+        space = intersection_search_space(complete)
+        return {name: dist for name, dist in space.items() if not dist.is_single()}
+
+    def sample_relative(
+        self,
+        study: StudyView,
+        trial: FrozenTrial,
+        search_space: Mapping[str, BaseDistribution],
+    ) -> dict[str, ParamValue]:
+        self._check_single_objective(study)
+        space = {n: d for n, d in sorted(search_space.items()) if not d.is_single()}
+        if not space:
+            return {}
+        encoder = SearchSpaceEncoder(space, categorical="onehot")
+        X, values = self._history(study, encoder)
+        if len(values) < self._n_startup:
+            return {}
+        start = time.monotonic()
+        deadline = None if self._time_budget is None else start + self._time_budget
+        rng = np.random.default_rng([self._seed, trial.number])
+        sign = -1.0 if study.directions[0] is StudyDirection.MINIMIZE else 1.0
+        y = _standardise(sign * values)
+        posterior = self._fit(encoder, X, y, rng, deadline)
+        best = float(np.max(posterior.predict(X)[0]))
+        posterior = posterior.with_fantasies(self._pending(study, trial, encoder))
+        anchors = X[np.argsort(-y, kind="stable")[:_N_ANCHORS]]
+        result = maximize_acquisition(
+            self._make_acquisition(posterior, best),
+            encoder,
+            rng,
+            anchors=anchors,
+            deadline=deadline,
+        )
+        if result.degraded:
+            _logger.debug(
+                "GPSampler: time_budget=%gs spent after %.3fs; trial %d gets the best "
+                "Sobol candidate",
+                self._time_budget,
+                time.monotonic() - start,
+                trial.number,
+            )
+        return encoder.decode(result.x)
+
+    def sample_independent(
+        self,
+        study: StudyView,
+        trial: FrozenTrial,
+        name: str,
+        distribution: BaseDistribution,
+    ) -> ParamValue:
+        return self._independent.sample_independent(study, trial, name, distribution)
+
+    # -- steps ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _check_single_objective(study: StudyView) -> None:
+        if len(study.directions) != 1:
+            raise ValueError(
+                f"GPSampler supports single-objective studies; study {study.study_name!r} "
+                f"has {len(study.directions)} objectives. Use a multi-objective sampler."
+            )
+
+    def _history(
+        self, study: StudyView, encoder: SearchSpaceEncoder
+    ) -> tuple[FloatArray, FloatArray]:
+        """``(n, D)`` encoded rows and ``(n,)`` raw values of the usable COMPLETE trials."""
+        usable: Sequence[FrozenTrial] = [
+            t
+            for t in study.get_trials(states=(TrialState.COMPLETE,))
+            if math.isfinite(_value(t)) and _matches(t, encoder.space)
+        ]
+        usable = self._window(usable, study.directions[0])
+        if not usable:
+            return np.empty((0, encoder.dim)), np.empty(0)
+        X = np.array([encoder.encode(t.params) for t in usable])
+        return X, np.array([_value(t) for t in usable])
+
+    def _window(
+        self, trials: Sequence[FrozenTrial], direction: StudyDirection
+    ) -> Sequence[FrozenTrial]:
+        """At most ``max_history`` trials: the best quarter and the most recent others."""
+        limit = self._max_history
+        if limit is None or len(trials) <= limit:
+            return trials
+        sign = 1.0 if direction is StudyDirection.MINIMIZE else -1.0
+        ranked = sorted(range(len(trials)), key=lambda i: sign * _value(trials[i]))
+        keep = set(ranked[: limit // 4])
+        for index in range(len(trials) - 1, -1, -1):
+            if len(keep) == limit:
+                break
+            keep.add(index)
+        return [trials[i] for i in sorted(keep)]
+
+    def _fit(
+        self,
+        encoder: SearchSpaceEncoder,
+        X: FloatArray,
+        y: FloatArray,
+        rng: np.random.Generator,
+        deadline: float | None,
+    ) -> Posterior:
+        """Fit the hyperparameters (warm-started from the last fit on this space)."""
+        key = repr(sorted(encoder.space.items()))
+        with self._lock:
+            warm = self._warm.get(key)
+        groups = ColumnGroups.from_encoder(encoder)
+        hp = fit_hyperparameters(
+            X,
+            y,
+            groups,
+            rng=rng,
+            warm_start=warm,
+            fixed_noise=_FIXED_NOISE if self._deterministic else None,
+            n_random_starts=1 if warm is not None else 2,
+            deadline=deadline,
+        )
+        with self._lock:
+            self._warm = {key: hp}
+        return Posterior.fit(hp.kernel(groups), hp.noise_var, X, y)
+
+    @staticmethod
+    def _pending(study: StudyView, trial: FrozenTrial, encoder: SearchSpaceEncoder) -> FloatArray:
+        """``(p, D)`` rows of the other RUNNING trials that hold every parameter."""
+        rows = [
+            encoder.encode(t.params)
+            for t in study.get_trials(states=(TrialState.RUNNING,))
+            if t.number != trial.number and _matches(t, encoder.space)
+        ]
+        return np.array(rows).reshape(-1, encoder.dim)
+
+    def _make_acquisition(self, posterior: Posterior, best: float) -> Acquisition:
+        if self._acquisition == "ucb":
+            return UpperConfidenceBound(posterior, self._ucb_beta)
+        if self._acquisition == "mean":
+            return PosteriorMean(posterior)
+        return LogExpectedImprovement(posterior, best)

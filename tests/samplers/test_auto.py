@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import math
+import pickle
+
+import numpy as np
+import pytest
+
+import tunelab as tl
+from tunelab import FrozenTrial, TrialState
+from tunelab.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+from tunelab.samplers import AutoSampler, RandomSampler
+from tunelab.samplers._auto import ATTR, choose
+
+X = FloatDistribution(0.0, 1.0)
+N = IntDistribution(1, 10)
+C = CategoricalDistribution(["a", "b"])
+
+
+def _trials(count, dists, state=TrialState.COMPLETE) -> list[FrozenTrial]:
+    params = {"x": 0.5, "n": 3, "c": "a", "d": "b"}
+    return [
+        FrozenTrial(
+            trial_id=i,
+            number=i,
+            state=state,
+            values=(float(i),),
+            params={k: params[k] for k in dists},
+            distributions=dists,
+        )
+        for i in range(count)
+    ]
+
+
+def _rule(history, n_objectives=1) -> str:
+    return choose(history, n_objectives, n_startup_trials=10, gp_max_trials=100)
+
+
+def test_the_documented_rule() -> None:
+    numeric = {"x": X, "n": N}
+    assert _rule([]) == "random"
+    assert _rule(_trials(3, numeric)) == "qmc"
+    assert _rule(_trials(12, numeric)) == "gp"
+    assert _rule(_trials(12, numeric), n_objectives=2) == "tpe"
+    assert _rule(_trials(150, numeric)) == "cmaes"
+    assert _rule(_trials(150, {"x": X})) == "tpe"  # 1-d: no CMA-ES
+    assert _rule(_trials(12, {"x": X, "c": C})) == "tpe"  # half categorical
+    assert _rule(_trials(12, {"x": X, "n": N, "c": C})) == "gp"  # mostly numeric
+    branchy = _trials(6, {"x": X, "c": C}) + _trials(6, {"n": N, "c": C})
+    assert _rule(branchy) == "tpe"  # a tree-structured space
+    assert _rule(branchy[4:8]) == "random"  # ...whose start is random, not Sobol
+    assert _rule(_trials(12, numeric, TrialState.PRUNED)) == "random"  # nothing COMPLETE
+
+
+def test_each_trial_records_the_sampler_that_proposed_it() -> None:
+    sampler = AutoSampler(seed=0, n_startup_trials=4, gp_max_trials=8)
+    study = tl.create_study(sampler=sampler)
+    study.optimize(
+        lambda t: (
+            (t.suggest_float("x", -2, 2) - 1) ** 2 + (t.suggest_float("y", -2, 2) + 0.5) ** 2
+        ),
+        n_trials=14,
+    )
+    chosen = [t.system_attrs[ATTR] for t in study.trials]
+    assert chosen[0] == "random"
+    assert chosen[1:4] == ["qmc"] * 3
+    assert chosen[4:8] == ["gp"] * 4
+    assert set(chosen[8:]) == {"cmaes"}
+
+
+def _sphere(trial: tl.Trial) -> float:
+    return sum((trial.suggest_float(f"x{i}", -5.0, 5.0) - 0.5 * i) ** 2 for i in range(4))
+
+
+def test_beats_random_search_on_a_smooth_problem() -> None:
+    ours, theirs = [], []
+    for seed in range(3):
+        study = tl.create_study(sampler=AutoSampler(seed=seed))
+        study.optimize(_sphere, n_trials=35)
+        ours.append(study.best_value)
+        baseline = tl.create_study(sampler=RandomSampler(seed=seed))
+        baseline.optimize(_sphere, n_trials=35)
+        theirs.append(baseline.best_value)
+    assert np.median(ours) < np.median(theirs) / 2
+
+
+def _branches(trial: tl.Trial) -> float:
+    model = trial.suggest_categorical("model", ["linear", "tree", "knn"])
+    if model == "linear":
+        return abs(math.log10(trial.suggest_float("C", 1e-3, 1e3, log=True))) + 1.0
+    if model == "tree":
+        return abs(trial.suggest_int("depth", 1, 20) - 12) / 4 + trial.suggest_float("a", 0, 1)
+    return abs(trial.suggest_int("k", 1, 50) - 7) / 10 + 0.5
+
+
+def test_conditional_spaces_go_to_grouped_tpe_and_beat_random_search() -> None:
+    ours, theirs = [], []
+    for seed in range(10):
+        study = tl.create_study(sampler=AutoSampler(seed=seed))
+        study.optimize(_branches, n_trials=80)
+        assert study.trials[-1].system_attrs[ATTR] == "tpe"
+        ours.append(study.best_value)
+        baseline = tl.create_study(sampler=RandomSampler(seed=seed))
+        baseline.optimize(_branches, n_trials=80)
+        theirs.append(baseline.best_value)
+    assert np.median(ours) < np.median(theirs) / 2
+
+
+def test_works_with_running_and_waiting_trials_and_pickles() -> None:
+    sampler = AutoSampler(seed=2, n_startup_trials=3)
+    study = tl.create_study(sampler=sampler)
+    hanging = study.ask()
+    hanging.suggest_float("x", 0, 1)
+    study.enqueue_trial({"x": 0.25})
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=8)
+    assert study.trials[hanging.number].state is TrialState.RUNNING
+    assert isinstance(pickle.loads(pickle.dumps(sampler)), AutoSampler)
+
+
+def test_multi_objective_uses_tpe() -> None:
+    study = tl.create_study(
+        directions=["minimize", "maximize"], sampler=AutoSampler(seed=0, n_startup_trials=3)
+    )
+    study.optimize(lambda t: (t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)), n_trials=6)
+    assert study.trials[-1].system_attrs[ATTR] == "tpe"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"n_startup_trials": 0}, "n_startup_trials"), ({"gp_max_trials": -1}, "gp_max_trials")],
+)
+def test_invalid_arguments(kwargs, match) -> None:
+    with pytest.raises(ValueError, match=match):
+        AutoSampler(**kwargs)
