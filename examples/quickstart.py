@@ -62,7 +62,7 @@ def main() -> None:
         storage=args.storage,
         study_name="breast-cancer-classifier",
         direction="maximize",
-        sampler=tl.samplers.RandomSampler(seed=args.seed),
+        sampler=tl.samplers.AutoSampler(seed=args.seed),  # the default, seeded here
         load_if_exists=True,  # running the script again resumes the study
     )
     already = len(study.trials)
