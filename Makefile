@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: demo test lint typecheck doctest bench-quick clean
+.PHONY: demo test lint typecheck doctest bench-quick bench-quality clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ lint: $(VENV)/.dev-installed
 ## bench-quick: time per trial of tunelab vs. Optuna (random sampler, in-memory storage)
 bench-quick: $(VENV)/.dev-installed
 	$(BIN)/python benchmarks/overhead/bench_trial_overhead.py --trials 2000 --repeats 5
+
+## bench-quality: regret of tunelab's samplers vs. peer optimizers (quick settings; see benchmarks/quality/README.md)
+bench-quality: $(VENV)/.dev-installed
+	$(BIN)/python benchmarks/quality/run.py --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist src/*.egg-info

@@ -22,9 +22,13 @@ def _history(n: int, seed: int) -> list[dict[str, Any]]:
     rng = np.random.default_rng(seed)
     rows = []
     for _ in range(n):
-        p = {"x": float(rng.uniform(-5, 5)), "lr": float(10 ** rng.uniform(-5, -1)),
-             "n": int(rng.integers(1, 65)), "w": int(rng.integers(0, 17) * 16),
-             "c": str(rng.choice(["a", "b", "c", "d"]))}
+        p = {
+            "x": float(rng.uniform(-5, 5)),
+            "lr": float(10 ** rng.uniform(-5, -1)),
+            "n": int(rng.integers(1, 65)),
+            "w": int(rng.integers(0, 17) * 16),
+            "c": str(rng.choice(["a", "b", "c", "d"])),
+        }
         value = (p["x"] - 1) ** 2 + np.log10(p["lr"] / 1e-3) ** 2 + (p["n"] - 9) ** 2 / 50
         rows.append({"params": p, "value": float(value)})
     return rows
@@ -47,12 +51,17 @@ def run_tunelab(rows: list[dict[str, Any]], m: int, multivariate: bool) -> float
         IntDistribution,
     )
 
-    dists = {"x": FloatDistribution(-5, 5), "lr": FloatDistribution(1e-5, 1e-1, log=True),
-             "n": IntDistribution(1, 64), "w": IntDistribution(0, 256, step=16),
-             "c": CategoricalDistribution(["a", "b", "c", "d"])}
+    dists = {
+        "x": FloatDistribution(-5, 5),
+        "lr": FloatDistribution(1e-5, 1e-1, log=True),
+        "n": IntDistribution(1, 64),
+        "w": IntDistribution(0, 256, step=16),
+        "c": CategoricalDistribution(["a", "b", "c", "d"]),
+    }
     study = tl.create_study(sampler=tl.samplers.TPESampler(seed=0, multivariate=multivariate))
-    study.add_trials(tl.create_trial(value=r["value"], params=r["params"], distributions=dists)
-                     for r in rows)
+    study.add_trials(
+        tl.create_trial(value=r["value"], params=r["params"], distributions=dists) for r in rows
+    )
     start = time.perf_counter()
     study.optimize(_objective, n_trials=m)
     return (time.perf_counter() - start) / m
@@ -67,13 +76,21 @@ def run_optuna(rows: list[dict[str, Any]], m: int, multivariate: bool) -> float:
     )
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    dists = {"x": FloatDistribution(-5, 5), "lr": FloatDistribution(1e-5, 1e-1, log=True),
-             "n": IntDistribution(1, 64), "w": IntDistribution(0, 256, step=16),
-             "c": CategoricalDistribution(["a", "b", "c", "d"])}
+    dists = {
+        "x": FloatDistribution(-5, 5),
+        "lr": FloatDistribution(1e-5, 1e-1, log=True),
+        "n": IntDistribution(1, 64),
+        "w": IntDistribution(0, 256, step=16),
+        "c": CategoricalDistribution(["a", "b", "c", "d"]),
+    }
     sampler = optuna.samplers.TPESampler(seed=0, multivariate=multivariate)
     study = optuna.create_study(sampler=sampler)
-    study.add_trials([optuna.trial.create_trial(value=r["value"], params=r["params"],
-                                                distributions=dists) for r in rows])
+    study.add_trials(
+        [
+            optuna.trial.create_trial(value=r["value"], params=r["params"], distributions=dists)
+            for r in rows
+        ]
+    )
     start = time.perf_counter()
     study.optimize(_objective, n_trials=m)
     return (time.perf_counter() - start) / m
@@ -90,9 +107,11 @@ def main() -> None:
 
     import tunelab
 
-    print(f"TPE time per suggestion after {args.history} finished trials, 5 params, "
-          f"{args.trials} trials x {args.repeats} interleaved repeats "
-          f"(tunelab {tunelab.__version__}, optuna {optuna.__version__})")
+    print(
+        f"TPE time per suggestion after {args.history} finished trials, 5 params, "
+        f"{args.trials} trials x {args.repeats} interleaved repeats "
+        f"(tunelab {tunelab.__version__}, optuna {optuna.__version__})"
+    )
     print(f"{'mode':<13} {'tunelab ms':>11} {'optuna ms':>10} {'optuna/tunelab':>15}")
     for multivariate in (False, True):
         ours, theirs = [], []

@@ -188,3 +188,34 @@ def test_pickles_for_worker_processes() -> None:
 def test_invalid_arguments(kwargs, match) -> None:
     with pytest.raises(ValueError, match=match):
         TPESampler(**kwargs)
+
+
+_RUN_IN_A_FRESH_PROCESS = """
+import json, math, tunelab as tl
+def objective(t):
+    x = t.suggest_float("x", -5.0, 5.0)
+    n = t.suggest_int("n", 1, 32)
+    kind = t.suggest_categorical("kind", ["a", "b", "c"])
+    return (x - 1.0) ** 2 + (n - 9) ** 2 / 20 + (kind != "b")
+sampler = tl.samplers.TPESampler(seed=5, multivariate=True, group=True, n_startup_trials=5)
+study = tl.create_study(sampler=sampler)
+study.optimize(objective, n_trials=20)
+print(json.dumps([t.params for t in study.trials]))
+"""
+
+
+def test_same_seed_same_sequence_across_processes() -> None:
+    # Regression: groups were iterated in hash order, and hash(None) differs per process.
+    import subprocess
+    import sys
+
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", _RUN_IN_A_FRESH_PROCESS],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        for _ in range(3)
+    ]
+    assert runs[0] == runs[1] == runs[2]

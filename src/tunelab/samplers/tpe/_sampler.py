@@ -217,7 +217,11 @@ class TPESampler(BaseSampler):
         if not history.ready:
             return {}
         if self._group:
-            return {name: dist for g in self._groups(history.trials) for name, dist in sorted(g)}
+            return {
+                name: dist
+                for g in self._groups(history.trials)
+                for name, dist in sorted(g, key=lambda kv: kv[0])
+            }
         space = self._shared_space(study.study_name, history.trials)
         return {name: dist for name, dist in space.items() if not dist.is_single()}
 
@@ -257,7 +261,7 @@ class TPESampler(BaseSampler):
         if not history.ready:
             return {}
         if self._group:
-            groups = [dict(g) for g in self._groups(history.trials)]
+            groups = [dict(sorted(g, key=lambda kv: kv[0])) for g in self._groups(history.trials)]
             groups = [{n: d for n, d in g.items() if search_space.get(n) == d} for g in groups]
         else:
             groups = [dict(search_space)]
