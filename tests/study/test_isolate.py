@@ -64,7 +64,9 @@ def test_an_objective_error_is_re_raised_with_the_child_traceback() -> None:
     [failed] = study.trials
     assert failed.state is tl.TrialState.FAIL
     assert "in _objective" in failed.system_attrs["traceback"]
-    study.optimize(_objective, n_trials=1, isolate=True, catch=ValueError)  # goes on
+    _enqueue(study, "error", "ok")
+    study.optimize(_objective, n_trials=2, isolate=True, catch=ValueError)  # goes on
+    assert [t.state for t in study.trials[1:]] == [tl.TrialState.FAIL, tl.TrialState.COMPLETE]
 
 
 def test_isolated_trials_draw_different_values() -> None:
