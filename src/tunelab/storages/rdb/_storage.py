@@ -14,7 +14,18 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, Row, Table, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Row,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -53,6 +64,22 @@ from tunelab.storages.rdb._schema import (
 __all__ = ["RDBStorage"]
 
 _CHUNK = 500  # ids per IN (...) clause
+
+# Statements on the hot path are built once (parameters bound at execution): building a
+# SQLAlchemy statement costs more Python time than SQLite takes to run it.
+_STATE_OF = select(trials.c.state, trials.c.number).where(trials.c.trial_id == bindparam("tid"))
+_BY_IDS = tuple(
+    select(t).where(t.c.trial_id.in_(bindparam("ids", expanding=True)))
+    for t in (trials, trial_params, trial_values, trial_attrs)
+)
+_NEXT_NUMBER = select(func.max(trials.c.number)).where(trials.c.study_id == bindparam("sid"))
+_STUDY = select(studies.c.study_id).where(studies.c.study_id == bindparam("sid"))
+_STUDY_LOCKED = _STUDY.with_for_update()
+_ANY_WAITING = (
+    select(trials.c.trial_id)
+    .where(trials.c.study_id == bindparam("sid"), trials.c.state == TrialState.WAITING.value)
+    .limit(1)
+)
 _FAIL_REASON = "fail_reason"
 
 
@@ -117,6 +144,7 @@ class RDBStorage(BaseStorage):
         ensure_schema(self._db)
         self._lock = threading.Lock()
         self._finished: dict[int, FrozenTrial] = {}
+        self._upserts: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Any] = {}
         self._prefix: dict[int, list[FrozenTrial]] = {}  # study -> its first finished trials
         self._distributions: dict[str, BaseDistribution] = {}
 
@@ -145,14 +173,21 @@ class RDBStorage(BaseStorage):
     def _upsert(
         self, conn: Connection, table: Table, row: dict[str, Any], keys: list[str]
     ) -> None:
-        maker = pg_insert if self._db.dialect == "postgresql" else sqlite_insert
         if self._db.dialect not in ("postgresql", "sqlite"):  # portable fallback
             conn.execute(delete(table).where(*(table.c[k] == row[k] for k in keys)))
             conn.execute(insert(table).values(**row))
             return
-        stmt = maker(table).values(**row)
-        updates = {k: v for k, v in row.items() if k not in keys}
-        conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=updates))
+        signature = (table.name, tuple(row), tuple(keys))
+        stmt = self._upserts.get(signature)
+        if stmt is None:
+            maker = pg_insert if self._db.dialect == "postgresql" else sqlite_insert
+            base = maker(table).values({name: bindparam(name) for name in row})
+            stmt = base.on_conflict_do_update(
+                index_elements=keys,
+                set_={name: base.excluded[name] for name in row if name not in keys},
+            )
+            self._upserts[signature] = stmt
+        conn.execute(stmt, row)
 
     def _distribution(self, blob: str) -> BaseDistribution:
         dist = self._distributions.get(blob)
@@ -262,10 +297,9 @@ class RDBStorage(BaseStorage):
         self._db.write(work)
 
     def _require_study(self, conn: Connection, study_id: int, *, lock: bool = False) -> None:
-        query = select(studies.c.study_id).where(studies.c.study_id == study_id)
-        if lock and self._db.dialect == "postgresql":
-            query = query.with_for_update()  # serialises trial numbering per study
-        if conn.execute(query).first() is None:
+        # With lock on PostgreSQL, the study row lock serialises trial numbering.
+        query = _STUDY_LOCKED if lock and self._db.dialect == "postgresql" else _STUDY
+        if conn.execute(query, {"sid": study_id}).first() is None:
             raise StudyNotFoundError(f"no study with id {study_id}")
 
     # -- trial creation ------------------------------------------------------------------
@@ -348,9 +382,7 @@ class RDBStorage(BaseStorage):
 
     @staticmethod
     def _next_number(conn: Connection, study_id: int) -> int:
-        top = conn.execute(
-            select(func.max(trials.c.number)).where(trials.c.study_id == study_id)
-        ).scalar()
+        top = conn.execute(_NEXT_NUMBER, {"sid": study_id}).scalar()
         return 0 if top is None else int(top) + 1
 
     def create_trial(
@@ -405,6 +437,14 @@ class RDBStorage(BaseStorage):
             raise
 
     def claim_waiting_trial(self, study_id: int, worker_id: str) -> FrozenTrial | None:
+        # Most calls find nothing waiting: find that out without taking the write lock.
+        # (A trial enqueued just after this look is claimed by the next call.)
+        if (
+            self._db.read(lambda conn: conn.execute(_ANY_WAITING, {"sid": study_id}).first())
+            is None
+        ):
+            return None
+
         def work(conn: Connection) -> FrozenTrial | None:
             query = (
                 select(trials.c.trial_id)
@@ -437,9 +477,7 @@ class RDBStorage(BaseStorage):
     # -- trial updates -------------------------------------------------------------------
 
     def _require_live(self, conn: Connection, trial_id: int) -> None:
-        row = conn.execute(
-            select(trials.c.state, trials.c.number).where(trials.c.trial_id == trial_id)
-        ).first()
+        row = conn.execute(_STATE_OF, {"tid": trial_id}).first()
         if row is None:
             raise TrialNotFoundError(f"no trial with id {trial_id}")
         state = TrialState(row.state)
@@ -541,34 +579,30 @@ class RDBStorage(BaseStorage):
         attrs: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
         if study_id is not None:
             in_range = (trials.c.study_id == study_id) & (trials.c.number >= min_number)
-            chunks: list[tuple[Any, ...]] = [
-                (
-                    select(trials).where(in_range),
-                    *(
-                        select(t).join(trials, trials.c.trial_id == t.c.trial_id).where(in_range)
-                        for t in (trial_params, trial_values, trial_attrs)
-                    ),
-                )
-            ]
+            queries = (
+                select(trials).where(in_range),
+                *(
+                    select(t).join(trials, trials.c.trial_id == t.c.trial_id).where(in_range)
+                    for t in (trial_params, trial_values, trial_attrs)
+                ),
+            )
+            chunks: list[tuple[Any, ...]] = [tuple((query, {}) for query in queries)]
         else:
             chunks = [
-                tuple(
-                    select(t).where(t.c.trial_id.in_(ids[start : start + _CHUNK]))
-                    for t in (trials, trial_params, trial_values, trial_attrs)
-                )
+                tuple((query, {"ids": ids[start : start + _CHUNK]}) for query in _BY_IDS)
                 for start in range(0, len(ids), _CHUNK)
             ]
         for trial_query, param_query, value_query, attr_query in chunks:
-            for row in conn.execute(trial_query):
+            for row in conn.execute(*trial_query):
                 rows[row.trial_id] = row
-            for row in conn.execute(param_query):
+            for row in conn.execute(*param_query):
                 dist = self._distribution(row.distribution)
                 entry = params.setdefault(row.trial_id, ({}, {}))
                 entry[0][row.name] = dist.to_external(row.internal)
                 entry[1][row.name] = dist
-            for row in conn.execute(value_query):
+            for row in conn.execute(*value_query):
                 steps.setdefault(row.trial_id, {})[row.step] = _float_out(row.value)
-            for row in conn.execute(attr_query):
+            for row in conn.execute(*attr_query):
                 attrs.setdefault(row.trial_id, ({}, {}))[1 if row.system else 0][row.key] = (
                     row.value
                 )
