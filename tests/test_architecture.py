@@ -19,6 +19,7 @@ LAYERS: dict[str, int] = {
     "_records": 0,
     "_space": 0,
     "_encoding": 0,
+    "_validate": 0,
     "_view": 1,
     "_clock": 1,
     "callbacks": 1,

@@ -21,6 +21,7 @@ from tunelab._encoding import SearchSpaceEncoder
 from tunelab._records import FrozenTrial, StudyDirection, TrialState
 from tunelab._space import intersection_search_space
 from tunelab._typing import ParamValue
+from tunelab._validate import check_int
 from tunelab._view import StudyView
 from tunelab.distributions import BaseDistribution
 from tunelab.samplers._base import BaseSampler
@@ -44,14 +45,6 @@ _logger = logging.getLogger("tunelab")
 _ACQUISITIONS = ("logei", "ucb", "mean")
 _FIXED_NOISE = 1e-6
 _N_ANCHORS = 5
-
-
-def _check_int(name: str, value: Any, minimum: int, *, allow_none: bool = False) -> None:
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        extra = " or None" if allow_none else ""
-        raise ValueError(f"{name}={value!r} must be an integer >= {minimum}{extra}")
 
 
 def _check_real(name: str, value: Any, *, allow_none: bool = False) -> None:
@@ -156,12 +149,12 @@ class GPSampler(BaseSampler):
         max_history: int | None = None,
         time_budget: float | None = None,
     ) -> None:
-        _check_int("seed", seed, 0, allow_none=True)
-        _check_int("n_startup_trials", n_startup_trials, 1)
+        check_int("seed", seed, 0, allow_none=True)
+        check_int("n_startup_trials", n_startup_trials, 1)
         if acquisition not in _ACQUISITIONS:
             raise ValueError(f"acquisition={acquisition!r} must be one of {_ACQUISITIONS}")
         _check_real("ucb_beta", ucb_beta)
-        _check_int("max_history", max_history, 2, allow_none=True)
+        check_int("max_history", max_history, 2, allow_none=True)
         _check_real("time_budget", time_budget, allow_none=True)
         self._seed = int(np.random.default_rng(seed).integers(2**31)) if seed is None else seed
         self._n_startup = n_startup_trials

@@ -13,6 +13,7 @@ import numpy.typing as npt
 from tunelab._records import FrozenTrial, TrialState
 from tunelab._space import intersection_search_space
 from tunelab._typing import ParamValue
+from tunelab._validate import check_int
 from tunelab._view import StudyView
 from tunelab.distributions import BaseDistribution
 from tunelab.samplers._base import BaseSampler
@@ -53,12 +54,6 @@ class TPEOptions:
     weights: Callable[[int], npt.NDArray[np.float64]] = default_weights
     consider_endpoints: bool = False
     magic_clip: bool = True
-
-
-def _check_int(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name}={value!r} must be an integer >= {minimum}")
-    return value
 
 
 def decompose(param_sets: Sequence[frozenset[_Key]]) -> list[frozenset[_Key]]:
@@ -132,8 +127,8 @@ class TPESampler(BaseSampler):
         prior_weight: float = 1.0,
         options: TPEOptions | None = None,
     ) -> None:
-        self._n_startup = _check_int("n_startup_trials", n_startup_trials, 0)
-        self._n_candidates = _check_int("n_ei_candidates", n_ei_candidates, 1)
+        self._n_startup = check_int("n_startup_trials", n_startup_trials, 0)
+        self._n_candidates = check_int("n_ei_candidates", n_ei_candidates, 1)
         if not prior_weight > 0:
             raise ValueError(f"prior_weight={prior_weight!r} must be > 0")
         if group and not multivariate:
