@@ -31,6 +31,7 @@ from typing import Any
 from tunelab._records import FrozenTrial, TrialState
 from tunelab._space import intersection_search_space
 from tunelab._typing import ParamValue
+from tunelab._validate import check_int
 from tunelab._view import StudyView
 from tunelab.distributions import BaseDistribution, CategoricalDistribution
 from tunelab.samplers._base import BaseSampler
@@ -105,12 +106,8 @@ class AutoSampler(BaseSampler):
     def __init__(
         self, *, seed: int | None = None, n_startup_trials: int = 10, gp_max_trials: int = 200
     ) -> None:
-        for name, value, low in (
-            ("n_startup_trials", n_startup_trials, 1),
-            ("gp_max_trials", gp_max_trials, 0),
-        ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ValueError(f"{name}={value!r} must be an integer >= {low}")
+        check_int("n_startup_trials", n_startup_trials, 1)
+        check_int("gp_max_trials", gp_max_trials, 0)
         self._seed = seed
         self._n_startup = n_startup_trials
         self._gp_max = gp_max_trials
