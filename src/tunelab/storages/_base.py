@@ -139,6 +139,23 @@ class BaseStorage(abc.ABC):
         receive the same trial.
         """
 
+    def claim_or_create_trial(
+        self, study_id: int, worker_id: str, *, max_trials: int | None = None
+    ) -> FrozenTrial:
+        """Claim the oldest WAITING trial, or create a RUNNING one if none waits.
+
+        The claim works as :meth:`claim_waiting_trial`, the creation as
+        :meth:`create_trial` with ``max_trials``. Database storages do both in one
+        transaction; this default makes two calls.
+
+        Raises:
+            TrialLimitReached: Nothing waits and the study holds ``max_trials`` trials.
+        """
+        claimed = self.claim_waiting_trial(study_id, worker_id)
+        if claimed is not None:
+            return claimed
+        return self.create_trial(study_id, max_trials=max_trials)
+
     @abc.abstractmethod
     def set_trial_param(
         self, trial_id: int, name: str, internal: float, distribution: BaseDistribution

@@ -44,6 +44,7 @@ _METHODS = frozenset(
         "create_trial",
         "enqueue_batch",
         "claim_waiting_trial",
+        "claim_or_create_trial",
         "set_trial_param",
         "set_intermediate_value",
         "set_trial_attr",
@@ -191,6 +192,11 @@ class RemoteStorage(BaseStorage):
 
     def claim_waiting_trial(self, study_id: int, worker_id: str) -> FrozenTrial | None:
         return self._call("claim_waiting_trial", study_id, worker_id)
+
+    def claim_or_create_trial(
+        self, study_id: int, worker_id: str, *, max_trials: int | None = None
+    ) -> FrozenTrial:
+        return self._call("claim_or_create_trial", study_id, worker_id, max_trials=max_trials)
 
     def set_trial_param(
         self, trial_id: int, name: str, internal: float, distribution: BaseDistribution

@@ -35,6 +35,10 @@ def _claim_or_create(ctx: TrialContext) -> FrozenTrial:
             ctx.sampler.after_trial(ctx.view, stale)
             if ctx.on_stale is not None:
                 ctx.on_stale(stale)
+    if not ctx.sampler_plans:  # one storage call (one transaction) claims or creates
+        return ctx.storage.claim_or_create_trial(
+            ctx.study_id, ctx.worker_id, max_trials=ctx.max_trials
+        )
     last_key = None
     while True:
         claimed = ctx.storage.claim_waiting_trial(ctx.study_id, ctx.worker_id)

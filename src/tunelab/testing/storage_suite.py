@@ -53,6 +53,7 @@ from tunelab.exceptions import (
     InvalidTransitionError,
     StudyNotFoundError,
     TrialFinishedError,
+    TrialLimitReached,
     TrialNotFoundError,
 )
 from tunelab.storages import BaseStorage
@@ -491,6 +492,39 @@ class StorageConformance:
         assert claimed.trial_id == second.trial_id
         assert storage.claim_waiting_trial(study_id, "w") is None
         assert storage.get_trial(first.trial_id).state is TrialState.FAIL
+
+    def test_claim_or_create_prefers_waiting_trials(self, storage: BaseStorage) -> None:
+        """claim_or_create_trial claims WAITING trials first, then creates RUNNING ones."""
+        study_id = self.new_study(storage)
+        template = _template(user_attrs={"u": 1}, system_attrs={"fixed": {"x": 2}})
+        waiting = storage.create_trial(study_id, state=TrialState.WAITING, template=template)
+        claimed = storage.claim_or_create_trial(study_id, "w")
+        assert claimed.trial_id == waiting.trial_id
+        assert claimed.state is TrialState.RUNNING
+        assert dict(claimed.system_attrs) == {"fixed": {"x": 2}}
+        created = storage.claim_or_create_trial(study_id, "w")
+        assert created.trial_id != waiting.trial_id
+        assert (created.number, created.state) == (1, TrialState.RUNNING)
+        assert not created.params and not created.system_attrs
+        _assert_utc(created.datetime_start, "datetime_start")
+        assert storage.get_trial(created.trial_id) == created
+
+    def test_claim_or_create_respects_max_trials(self, storage: BaseStorage) -> None:
+        """A waiting trial is claimed even at the limit; nothing is created past it."""
+        study_id = self.new_study(storage)
+        storage.create_trial(study_id)
+        waiting = storage.create_trial(study_id, state=TrialState.WAITING)
+        claimed = storage.claim_or_create_trial(study_id, "w", max_trials=2)
+        assert claimed.trial_id == waiting.trial_id
+        with pytest.raises(TrialLimitReached):
+            storage.claim_or_create_trial(study_id, "w", max_trials=2)
+        assert storage.count_trials(study_id) == 2
+
+    def test_claim_or_create_in_unknown_study(self, storage: BaseStorage) -> None:
+        """claim_or_create_trial in an unknown study raises StudyNotFoundError."""
+        self.new_study(storage)
+        with pytest.raises(StudyNotFoundError):
+            storage.claim_or_create_trial(10_000, "w")
 
     def test_concurrent_claims_are_exactly_once(self, storage: BaseStorage) -> None:
         """8 threads racing over 200 WAITING trials claim each exactly once."""

@@ -68,6 +68,11 @@ class TrialContext:
     on_stale: Callable[[FrozenTrial], None] | None = None
     heartbeats: dict[int, Heartbeat] = field(default_factory=dict)
 
+    @property
+    def sampler_plans(self) -> bool:
+        """Whether the sampler may plan WAITING trials (it overrides ``plan_waiting``)."""
+        return type(self.sampler).plan_waiting is not BaseSampler.plan_waiting
+
 
 class Trial(SuggestMixin):
     """One evaluation of the objective; created by :meth:`Study.ask` or ``optimize``.

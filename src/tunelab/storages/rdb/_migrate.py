@@ -9,16 +9,17 @@ serialised: SQLite by its write lock (``BEGIN IMMEDIATE``), PostgreSQL by an adv
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect, text
+from sqlalchemy.exc import DBAPIError
 
 from tunelab.exceptions import StorageError
 from tunelab.storages.rdb._engine import Database
 from tunelab.storages.rdb._schema import SCHEMA_HEAD, metadata
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 __all__ = ["current_revision", "ensure_schema", "upgrade"]
 
@@ -27,6 +28,8 @@ _PG_LOCK_KEY = 7_311_202_611  # arbitrary constant naming "tunelab schema" advis
 
 
 def _config(url: str) -> Config:
+    from alembic.config import Config  # Alembic is imported only when the schema changes
+
     cfg = Config()
     cfg.set_main_option("script_location", str(_MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -34,12 +37,33 @@ def _config(url: str) -> Config:
 
 
 def _history(url: str) -> list[str]:
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(_config(url))
     return [rev.revision for rev in script.walk_revisions()]
 
 
 def _revision(conn: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(conn).get_current_revision()
+
+
+def _at_head(db: Database) -> bool:
+    """Whether the database is stamped with this tunelab's schema (a plain read).
+
+    The common case (every open of an existing study) then needs neither the write lock
+    nor Alembic, whose import alone costs a worker process about 0.1 s.
+    """
+
+    def work(conn: Connection) -> bool:
+        rows = conn.execute(text("SELECT version_num FROM alembic_version")).all()
+        return [row[0] for row in rows] == [SCHEMA_HEAD]
+
+    try:
+        return db.read(work)
+    except (DBAPIError, StorageError):  # no version table yet, or not readable: full check
+        return False
 
 
 def current_revision(db: Database) -> str | None:
@@ -54,8 +78,13 @@ def ensure_schema(db: Database) -> None:
         StorageError: The database schema is older (run ``tunelab storage upgrade URL``)
             or newer (upgrade tunelab) than this version of tunelab.
     """
+    if _at_head(db):
+        return
 
     def work(conn: Connection) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
         if db.dialect == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
         revision = _revision(conn)
@@ -91,6 +120,8 @@ def ensure_schema(db: Database) -> None:
 
 def upgrade(url: str) -> tuple[str | None, str]:
     """Migrate the database at ``url`` to the current schema; return (before, after)."""
+    from alembic import command
+
     db = Database(url)
     try:
         before = current_revision(db)

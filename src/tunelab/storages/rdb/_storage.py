@@ -15,15 +15,24 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Connection,
     CursorResult,
+    Float,
+    Integer,
     Row,
+    String,
     Table,
+    Text,
     bindparam,
+    cast,
     delete,
     func,
     insert,
+    literal_column,
+    null,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -68,9 +77,29 @@ _CHUNK = 500  # ids per IN (...) clause
 # Statements on the hot path are built once (parameters bound at execution): building a
 # SQLAlchemy statement costs more Python time than SQLite takes to run it.
 _STATE_OF = select(trials.c.state, trials.c.number).where(trials.c.trial_id == bindparam("tid"))
+# The columns _load reads, in the order it unpacks them.
+_LOAD_TABLES = (trials, trial_params, trial_values, trial_attrs)
+_LOAD_COLUMNS = (
+    select(
+        trials.c.trial_id,
+        trials.c.number,
+        trials.c.state,
+        trials.c.objective_values,
+        trials.c.datetime_start,
+        trials.c.datetime_complete,
+    ),
+    select(
+        trial_params.c.trial_id,
+        trial_params.c.name,
+        trial_params.c.internal,
+        trial_params.c.distribution,
+    ),
+    select(trial_values.c.trial_id, trial_values.c.step, trial_values.c.value),
+    select(trial_attrs.c.trial_id, trial_attrs.c.system, trial_attrs.c.key, trial_attrs.c.value),
+)
 _BY_IDS = tuple(
-    select(t).where(t.c.trial_id.in_(bindparam("ids", expanding=True)))
-    for t in (trials, trial_params, trial_values, trial_attrs)
+    query.where(table.c.trial_id.in_(bindparam("ids", expanding=True)))
+    for table, query in zip(_LOAD_TABLES, _LOAD_COLUMNS, strict=True)
 )
 _NEXT_NUMBER = select(func.max(trials.c.number)).where(trials.c.study_id == bindparam("sid"))
 _STUDY = select(studies.c.study_id).where(studies.c.study_id == bindparam("sid"))
@@ -80,7 +109,63 @@ _ANY_WAITING = (
     .where(trials.c.study_id == bindparam("sid"), trials.c.state == TrialState.WAITING.value)
     .limit(1)
 )
+_NEXT_WAITING = (
+    select(trials.c.trial_id)
+    .where(trials.c.study_id == bindparam("sid"), trials.c.state == TrialState.WAITING.value)
+    .order_by(trials.c.planned, trials.c.number)  # user-enqueued trials first
+    .limit(1)
+)
+_NEXT_WAITING_PG = _NEXT_WAITING.with_for_update(skip_locked=True)
+_CLAIM = (
+    update(trials)
+    .where(trials.c.trial_id == bindparam("tid"), trials.c.state == TrialState.WAITING.value)
+    .values(
+        state=TrialState.RUNNING.value,
+        datetime_start=bindparam("now"),
+        worker_id=bindparam("worker"),
+        heartbeat=bindparam("now"),
+    )
+)
 _FAIL_REASON = "fail_reason"
+_LIVE_STATES = (TrialState.RUNNING.value, TrialState.WAITING.value)
+
+# One trial's row, then its params, intermediate values and attributes in one query
+# (kind 0/1/2): reading a trial takes two statements instead of four.
+_TRIAL = select(trials).where(trials.c.trial_id == bindparam("tid"))
+_CHILDREN = union_all(
+    select(
+        literal_column("0").label("kind"),
+        trial_params.c.name.label("key"),
+        trial_params.c.internal.label("num"),
+        trial_params.c.distribution.label("txt"),
+        cast(null(), Integer).label("aux"),
+    ).where(trial_params.c.trial_id == bindparam("tid")),
+    select(
+        literal_column("1"),
+        cast(null(), String),
+        trial_values.c.value,
+        cast(null(), Text),
+        trial_values.c.step,
+    ).where(trial_values.c.trial_id == bindparam("tid")),
+    select(
+        literal_column("2"),
+        trial_attrs.c.key,
+        cast(null(), Float),
+        cast(trial_attrs.c.value, Text),
+        cast(trial_attrs.c.system, Integer),
+    ).where(trial_attrs.c.trial_id == bindparam("tid")),
+)
+# Finish a RUNNING trial in one statement (anything else takes the checked slow path).
+_FINISH = (
+    update(trials)
+    .where(trials.c.trial_id == bindparam("tid"), trials.c.state == TrialState.RUNNING.value)
+    .values(
+        state=bindparam("new_state"),
+        objective_values=bindparam("new_values", type_=JSON),
+        datetime_complete=bindparam("done"),
+    )
+    .returning(trials.c.number, trials.c.datetime_start)
+)
 
 
 def _now() -> datetime:
@@ -145,6 +230,8 @@ class RDBStorage(BaseStorage):
         self._lock = threading.Lock()
         self._finished: dict[int, FrozenTrial] = {}
         self._upserts: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Any] = {}
+        self._live_upserts: dict[str, Any] = {}
+        self._returning = bool(self._db.engine.dialect.update_returning)
         self._prefix: dict[int, list[FrozenTrial]] = {}  # study -> its first finished trials
         self._distributions: dict[str, BaseDistribution] = {}
 
@@ -188,6 +275,49 @@ class RDBStorage(BaseStorage):
             )
             self._upserts[signature] = stmt
         conn.execute(stmt, row)
+
+    def _write_live(self, table: Table, row: dict[str, Any], keys: list[str]) -> None:
+        """Upsert a row of a trial that is not finished: one statement on SQLite/PostgreSQL.
+
+        The insert selects from the trial's row with a state condition, so a finished
+        or missing trial inserts nothing; only then is the reason looked up.
+        """
+        if self._db.dialect not in ("postgresql", "sqlite"):
+
+            def checked(conn: Connection) -> None:
+                self._require_live(conn, row["trial_id"])
+                self._upsert(conn, table, row, keys)
+
+            self._db.write(checked)
+            return
+        stmt = self._live_upserts.get(table.name)
+        if stmt is None:
+            names = [c.name for c in table.columns]
+            pg = self._db.dialect == "postgresql"
+            typed = [bindparam(f"p_{n}", type_=table.c[n].type) for n in names]
+            # PostgreSQL types a bare parameter in a SELECT list as text: cast it.
+            columns = [cast(b, b.type) for b in typed] if pg else typed
+            maker = pg_insert if pg else sqlite_insert
+            base = maker(table).from_select(
+                names,
+                select(*columns).where(
+                    trials.c.trial_id == bindparam("p_trial_id"),
+                    trials.c.state.in_(_LIVE_STATES),
+                ),
+            )
+            stmt = base.on_conflict_do_update(
+                index_elements=keys,
+                set_={n: base.excluded[n] for n in names if n not in keys},
+            ).execution_options(preserve_rowcount=True)  # an INSERT's rowcount is opt-in
+            self._live_upserts[table.name] = stmt
+        params = {f"p_{n}": v for n, v in row.items()}
+
+        def work(conn: Connection) -> None:
+            if conn.execute(stmt, params).rowcount == 0:
+                self._require_live(conn, row["trial_id"])  # raises the precise error
+                raise TrialNotFoundError(f"trial id {row['trial_id']} could not be updated")
+
+        self._db.write(work)
 
     def _distribution(self, blob: str) -> BaseDistribution:
         dist = self._distributions.get(blob)
@@ -385,6 +515,27 @@ class RDBStorage(BaseStorage):
         top = conn.execute(_NEXT_NUMBER, {"sid": study_id}).scalar()
         return 0 if top is None else int(top) + 1
 
+    def _create_in(
+        self,
+        conn: Connection,
+        study_id: int,
+        state: TrialState,
+        template: FrozenTrial | None,
+        max_trials: int | None,
+        now: datetime,
+    ) -> FrozenTrial:
+        if self._db.dialect == "sqlite":
+            # The write lock serialises numbering; a study with trials exists.
+            number = self._next_number(conn, study_id)
+            if number == 0:
+                self._require_study(conn, study_id)
+        else:
+            self._require_study(conn, study_id, lock=True)  # row lock serialises numbering
+            number = self._next_number(conn, study_id)
+        if max_trials is not None and number >= max_trials:  # number == trial count
+            raise TrialLimitReached(f"study {study_id} holds its maximum of {max_trials} trials")
+        return self._insert_trial(conn, study_id, number, state, template, now)
+
     def create_trial(
         self,
         study_id: int,
@@ -395,16 +546,9 @@ class RDBStorage(BaseStorage):
     ) -> FrozenTrial:
         now = _now()
 
-        def work(conn: Connection) -> FrozenTrial:
-            self._require_study(conn, study_id, lock=True)
-            number = self._next_number(conn, study_id)  # == trial count: numbers are dense
-            if max_trials is not None and number >= max_trials:
-                raise TrialLimitReached(
-                    f"study {study_id} holds its maximum of {max_trials} trials"
-                )
-            return self._insert_trial(conn, study_id, number, state, template, now)
-
-        trial = self._db.write(work)
+        trial = self._db.write(
+            lambda conn: self._create_in(conn, study_id, state, template, max_trials, now)
+        )
         if state.is_finished():
             self._remember(trial)
         return trial
@@ -445,32 +589,29 @@ class RDBStorage(BaseStorage):
         ):
             return None
 
-        def work(conn: Connection) -> FrozenTrial | None:
-            query = (
-                select(trials.c.trial_id)
-                .where(trials.c.study_id == study_id, trials.c.state == TrialState.WAITING.value)
-                .order_by(trials.c.planned, trials.c.number)  # user-enqueued trials first
-                .limit(1)
-            )
-            if self._db.dialect == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            trial_id = conn.execute(query).scalar()
-            if trial_id is None:
-                return None
-            now = _now()
-            claimed = conn.execute(
-                update(trials)
-                .where(trials.c.trial_id == trial_id, trials.c.state == TrialState.WAITING.value)
-                .values(
-                    state=TrialState.RUNNING.value,
-                    datetime_start=now,
-                    worker_id=worker_id,
-                    heartbeat=now,
-                )
-            ).rowcount
-            if claimed != 1:
-                return None
-            return self._load(conn, [int(trial_id)])[0]
+        return self._db.write(lambda conn: self._claim_in(conn, study_id, worker_id))
+
+    def _claim_in(self, conn: Connection, study_id: int, worker_id: str) -> FrozenTrial | None:
+        query = _NEXT_WAITING_PG if self._db.dialect == "postgresql" else _NEXT_WAITING
+        trial_id = conn.execute(query, {"sid": study_id}).scalar()
+        if trial_id is None:
+            return None
+        now = _now()
+        claimed = conn.execute(_CLAIM, {"tid": trial_id, "worker": worker_id, "now": now}).rowcount
+        if claimed != 1:
+            return None
+        return self._load_one(conn, int(trial_id))
+
+    def claim_or_create_trial(
+        self, study_id: int, worker_id: str, *, max_trials: int | None = None
+    ) -> FrozenTrial:
+        now = _now()
+
+        def work(conn: Connection) -> FrozenTrial:
+            claimed = self._claim_in(conn, study_id, worker_id)
+            if claimed is not None:
+                return claimed
+            return self._create_in(conn, study_id, TrialState.RUNNING, None, max_trials, now)
 
         return self._db.write(work)
 
@@ -489,51 +630,55 @@ class RDBStorage(BaseStorage):
     def set_trial_param(
         self, trial_id: int, name: str, internal: float, distribution: BaseDistribution
     ) -> None:
-        blob = self._dist_blob(distribution)
-
-        def work(conn: Connection) -> None:
-            self._require_live(conn, trial_id)
-            self._upsert(
-                conn,
-                trial_params,
-                {"trial_id": trial_id, "name": name, "internal": internal, "distribution": blob},
-                ["trial_id", "name"],
-            )
-
-        self._db.write(work)
+        self._write_live(
+            trial_params,
+            {
+                "trial_id": trial_id,
+                "name": name,
+                "internal": internal,
+                "distribution": self._dist_blob(distribution),
+            },
+            ["trial_id", "name"],
+        )
 
     def set_intermediate_value(self, trial_id: int, step: int, value: float) -> None:
-        def work(conn: Connection) -> None:
-            self._require_live(conn, trial_id)
-            self._upsert(
-                conn,
-                trial_values,
-                {"trial_id": trial_id, "step": step, "value": _float_in(value)},
-                ["trial_id", "step"],
-            )
-
-        self._db.write(work)
+        self._write_live(
+            trial_values,
+            {"trial_id": trial_id, "step": step, "value": _float_in(value)},
+            ["trial_id", "step"],
+        )
 
     def set_trial_attr(
         self, trial_id: int, key: str, value: JSONValue, *, system: bool = False
     ) -> None:
-        def work(conn: Connection) -> None:
-            self._require_live(conn, trial_id)
-            self._upsert(
-                conn,
-                trial_attrs,
-                {"trial_id": trial_id, "system": system, "key": key, "value": value},
-                ["trial_id", "system", "key"],
-            )
-
-        self._db.write(work)
+        self._write_live(
+            trial_attrs,
+            {"trial_id": trial_id, "system": system, "key": key, "value": value},
+            ["trial_id", "system", "key"],
+        )
 
     def finish_trial(
         self, trial_id: int, state: TrialState, values: Sequence[float] | None = None
     ) -> FrozenTrial:
         stored = None if values is None else [float(v) for v in values]
 
+        done = _now()
+
         def work(conn: Connection) -> FrozenTrial:
+            if self._returning and state.is_finished():
+                row = conn.execute(
+                    _FINISH,
+                    {
+                        "tid": trial_id,
+                        "new_state": state.value,
+                        "new_values": stored,
+                        "done": done,
+                    },
+                ).first()
+                if row is not None:  # it was RUNNING: now finished, in one statement
+                    return self._build(
+                        conn, trial_id, row.number, state, stored, row.datetime_start, done
+                    )
             query = select(trials.c.state, trials.c.number).where(trials.c.trial_id == trial_id)
             if self._db.dialect == "postgresql":
                 query = query.with_for_update()  # one winner when two workers finish it
@@ -545,9 +690,9 @@ class RDBStorage(BaseStorage):
             conn.execute(
                 update(trials)
                 .where(trials.c.trial_id == trial_id)
-                .values(state=state.value, objective_values=stored, datetime_complete=_now())
+                .values(state=state.value, objective_values=stored, datetime_complete=done)
             )
-            return self._load(conn, [trial_id])[0]
+            return self._load_one(conn, trial_id)
 
         trial = self._db.write(work)
         self._remember(trial)
@@ -558,6 +703,58 @@ class RDBStorage(BaseStorage):
     def _remember(self, trial: FrozenTrial) -> None:
         with self._lock:
             self._finished[trial.trial_id] = trial
+
+    def _build(
+        self,
+        conn: Connection,
+        trial_id: int,
+        number: int,
+        state: TrialState,
+        values: Sequence[float] | None,
+        start: datetime | None,
+        complete: datetime | None,
+    ) -> FrozenTrial:
+        """A trial snapshot from its row's fields plus its children (one query)."""
+        params: dict[str, Any] = {}
+        dists: dict[str, BaseDistribution] = {}
+        steps: dict[int, float] = {}
+        attrs: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
+        for kind, key, num, txt, aux in conn.execute(_CHILDREN, {"tid": trial_id}):
+            if kind == 0:
+                dist = self._distribution(txt)
+                params[key] = dist.to_external(num)
+                dists[key] = dist
+            elif kind == 1:
+                steps[aux] = _float_out(num)
+            else:
+                attrs[1 if aux else 0][key] = None if txt is None else json.loads(txt)
+        return FrozenTrial(
+            trial_id=trial_id,
+            number=number,
+            state=state,
+            values=None if values is None else tuple(values),
+            params=params,
+            distributions=dists,
+            intermediate_values=steps,
+            user_attrs=attrs[0],
+            system_attrs=attrs[1],
+            datetime_start=_utc(start),
+            datetime_complete=_utc(complete),
+        )
+
+    def _load_one(self, conn: Connection, trial_id: int) -> FrozenTrial:
+        row = conn.execute(_TRIAL, {"tid": trial_id}).first()
+        if row is None:
+            raise TrialNotFoundError(f"no trial with id {trial_id}")
+        return self._build(
+            conn,
+            trial_id,
+            row.number,
+            TrialState(row.state),
+            row.objective_values,
+            row.datetime_start,
+            row.datetime_complete,
+        )
 
     def _load(
         self,
@@ -573,60 +770,65 @@ class RDBStorage(BaseStorage):
         query per table instead of by id, which is much faster for large loads; ``ids``
         must then lie within that range.
         """
-        rows: dict[int, Row[Any]] = {}
+        rows: dict[int, tuple[Any, ...]] = {}
         params: dict[int, tuple[dict[str, Any], dict[str, BaseDistribution]]] = {}
         steps: dict[int, dict[int, float]] = {}
         attrs: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
         if study_id is not None:
             in_range = (trials.c.study_id == study_id) & (trials.c.number >= min_number)
-            queries = (
-                select(trials).where(in_range),
-                *(
-                    select(t).join(trials, trials.c.trial_id == t.c.trial_id).where(in_range)
-                    for t in (trial_params, trial_values, trial_attrs)
-                ),
+            queries = tuple(
+                query
+                if table is trials
+                else query.join(trials, trials.c.trial_id == table.c.trial_id)
+                for table, query in zip(_LOAD_TABLES, _LOAD_COLUMNS, strict=True)
             )
-            chunks: list[tuple[Any, ...]] = [tuple((query, {}) for query in queries)]
+            chunks: list[tuple[Any, ...]] = [
+                tuple((query.where(in_range), {}) for query in queries)
+            ]
         else:
             chunks = [
                 tuple((query, {"ids": ids[start : start + _CHUNK]}) for query in _BY_IDS)
                 for start in range(0, len(ids), _CHUNK)
             ]
+        known = self._distributions
         for trial_query, param_query, value_query, attr_query in chunks:
-            for row in conn.execute(*trial_query):
-                rows[row.trial_id] = row
-            for row in conn.execute(*param_query):
-                dist = self._distribution(row.distribution)
-                entry = params.setdefault(row.trial_id, ({}, {}))
-                entry[0][row.name] = dist.to_external(row.internal)
-                entry[1][row.name] = dist
-            for row in conn.execute(*value_query):
-                steps.setdefault(row.trial_id, {})[row.step] = _float_out(row.value)
-            for row in conn.execute(*attr_query):
-                attrs.setdefault(row.trial_id, ({}, {}))[1 if row.system else 0][row.key] = (
-                    row.value
-                )
+            # Rows are fetched at once and unpacked as tuples: attribute access on
+            # 100,000 rows costs more than the query.
+            for row in conn.execute(*trial_query).all():
+                rows[row[0]] = tuple(row)
+            for trial_id, name, internal, blob in conn.execute(*param_query).all():
+                dist = known.get(blob) or self._distribution(blob)
+                entry = params.get(trial_id)
+                if entry is None:
+                    entry = params[trial_id] = ({}, {})
+                entry[0][name] = dist.to_external(internal)
+                entry[1][name] = dist
+            for trial_id, step, value in conn.execute(*value_query).all():
+                steps.setdefault(trial_id, {})[step] = _float_out(value)
+            for trial_id, system, key, value in conn.execute(*attr_query).all():
+                attrs.setdefault(trial_id, ({}, {}))[1 if system else 0][key] = value
         out = []
+        empty: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
         for trial_id in ids:
             found = rows.get(trial_id)
             if found is None:
                 raise TrialNotFoundError(f"no trial with id {trial_id}")
-            row = found
-            p, d = params.get(trial_id, ({}, {}))
-            user, system = attrs.get(trial_id, ({}, {}))
+            _, number, state, values, start, complete = found
+            p, d = params.get(trial_id, empty)
+            user, system = attrs.get(trial_id, empty)
             out.append(
                 FrozenTrial(
                     trial_id=trial_id,
-                    number=row.number,
-                    state=TrialState(row.state),
-                    values=None if row.objective_values is None else tuple(row.objective_values),
+                    number=number,
+                    state=TrialState(state),
+                    values=None if values is None else tuple(values),
                     params=p,
                     distributions=d,
                     intermediate_values=steps.get(trial_id, {}),
                     user_attrs=user,
                     system_attrs=system,
-                    datetime_start=_utc(row.datetime_start),
-                    datetime_complete=_utc(row.datetime_complete),
+                    datetime_start=_utc(start),
+                    datetime_complete=_utc(complete),
                 )
             )
         return out
@@ -635,7 +837,7 @@ class RDBStorage(BaseStorage):
         cached = self._finished.get(trial_id)
         if cached is not None:
             return cached
-        trial = self._db.read(lambda conn: self._load(conn, [trial_id])[0])
+        trial = self._db.read(lambda conn: self._load_one(conn, trial_id))
         if trial.state.is_finished():
             self._remember(trial)
         return trial
