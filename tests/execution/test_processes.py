@@ -94,3 +94,61 @@ def test_samplers_are_picklable_for_workers() -> None:
     ):
         clone = pickle.loads(pickle.dumps(sampler))
         assert type(clone) is type(sampler)
+
+
+def _env_objective(trial: tl.Trial) -> float:
+    trial.set_user_attr("marker", os.environ.get("TUNELAB_TEST_MARKER"))
+    from threadpoolctl import threadpool_info
+
+    trial.set_user_attr("blas", sorted({i["num_threads"] for i in threadpool_info()}))
+    return trial.suggest_float("x", 0.0, 1.0)
+
+
+def test_workers_see_the_environment_of_each_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers fork from a server started earlier, yet get the caller's current env."""
+    study = tl.create_study()
+    study.optimize(_env_objective, n_trials=2, n_jobs=2)  # the fork server is running now
+    monkeypatch.setenv("TUNELAB_TEST_MARKER", "second call")
+    study.optimize(_env_objective, n_trials=2, n_jobs=2)
+    markers = [t.user_attrs["marker"] for t in study.trials]
+    assert markers[2:] == ["second call", "second call"]
+    assert "TUNELAB_TEST_MARKER" not in os.environ or markers[:2] != markers[2:]
+
+
+def test_workers_share_the_cores_between_their_blas_pools() -> None:
+    """Each of n workers gets cores // n BLAS threads (at least one)."""
+    study = tl.create_study()
+    study.optimize(_env_objective, n_trials=2, n_jobs=2)
+    expected = max(1, (os.cpu_count() or 1) // 2)
+    for trial in study.trials:
+        assert all(n <= expected for n in trial.user_attrs["blas"]), trial.user_attrs["blas"]
+
+
+def test_stopping_the_study_skips_trials_queued_for_workers() -> None:
+    """study.stop() from a callback: queued tasks do not start trials."""
+    study = tl.create_study()
+
+    def stop_after_first(s: tl.Study, _t: tl.FrozenTrial) -> None:
+        s.stop()
+
+    study.optimize(_pid_objective, n_trials=50, n_jobs=2, callbacks=[stop_after_first])
+    # Only trials already running when the first one finished may complete.
+    assert 1 <= len(study.trials) <= 2
+    assert all(t.state is tl.TrialState.COMPLETE for t in study.trials)
+
+
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
+def test_explicit_start_methods(method: str) -> None:
+    study = tl.create_study()
+    study.optimize(
+        _pid_objective,
+        n_trials=4,
+        n_jobs=2,
+        executor=tl.execution.ProcessExecutor(start_method=method),
+    )
+    assert [t.state for t in study.trials] == [tl.TrialState.COMPLETE] * 4
+
+
+def test_unknown_start_method_is_refused() -> None:
+    with pytest.raises(ValueError, match="start_method='teleport' must be one of"):
+        tl.execution.ProcessExecutor(start_method="teleport")
