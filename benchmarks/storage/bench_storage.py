@@ -734,6 +734,7 @@ def parallel_section(args: argparse.Namespace, where: Location) -> None:
     n = args.cpu_trials
     backends = ("plain", "memory", "sqlite")
     runs: dict[tuple[str, int], list[dict[str, float]]] = {}
+    cold: tuple[str, dict[str, float]] | None = None  # the first n_jobs=2 call
     section_start = CPU.snapshot()
     for repeat in range(args.cpu_repeats):
         for backend in backends:
@@ -743,6 +744,8 @@ def parallel_section(args: argparse.Namespace, where: Location) -> None:
                     result = plain_run(n_jobs, n)
                 else:
                     result = cpu_run(backend, n_jobs, n, where)
+                    if n_jobs == 2 and cold is None:
+                        cold = (backend, result)
                 log(f"  -> {result['wall']:.1f} s")
                 runs.setdefault((backend, n_jobs), []).append(result)
     other = CPU.other_share(section_start)
@@ -780,6 +783,14 @@ def parallel_section(args: argparse.Namespace, where: Location) -> None:
             f"| {label} | {w1:.2f} | {w2:.2f} | "
             + " | ".join(f"{x:.2f}x" for x in speedups)
             + " |"
+        )
+    if cold is not None:
+        backend, result = cold
+        print(
+            f"\nThe first `n_jobs=2` call of this process ({backend}) also started the "
+            f"fork server that later calls reuse: {result['wall']:.2f} s wall, speedup "
+            f"{med(backend, 1, 'wall') / result['wall']:.2f}x against the median "
+            "n_jobs=1 wall."
         )
     print(f"\n{other_load_note(other)}")
 

@@ -183,6 +183,8 @@ def test_pickles_for_worker_processes() -> None:
         ({"n_ei_candidates": 0}, "n_ei_candidates"),
         ({"prior_weight": 0.0}, "prior_weight"),
         ({"group": True}, "multivariate"),
+        ({"max_history": 5}, "max_history"),
+        ({"time_budget": 0.0}, "time_budget"),
     ],
 )
 def test_invalid_arguments(kwargs, match) -> None:
@@ -219,3 +221,53 @@ def test_same_seed_same_sequence_across_processes() -> None:
         for _ in range(3)
     ]
     assert runs[0] == runs[1] == runs[2]
+
+
+def _filled_study(sampler: TPESampler, values: list[float]) -> tl.Study:
+    study = tl.create_study(sampler=sampler)
+    dist = tl.distributions.FloatDistribution(0.0, 1.0)
+    study.add_trials(
+        [
+            tl.create_trial(params={"x": i / len(values)}, distributions={"x": dist}, value=v)
+            for i, v in enumerate(values)
+        ]
+    )
+    return study
+
+
+def test_max_history_keeps_the_best_quarter_and_the_most_recent_trials() -> None:
+    values = [float(v) for v in range(200, 0, -1)]  # later trials are better...
+    values[3] = -1.0  # ...except one early trial, the best of all
+    sampler = TPESampler(seed=0, max_history=20)
+    study = _filled_study(sampler, values)
+    window = sampler._window(study.trials, study.directions)
+    numbers = {t.number for t in window}
+    assert len(window) == 20
+    assert 3 in numbers  # the best trial is never forgotten
+    assert set(range(185, 200)) <= numbers  # the most recent fill the rest
+    trial = study.ask()
+    x = trial.suggest_float("x", 0.0, 1.0)
+    assert 0.0 <= x <= 1.0
+
+
+def test_max_history_none_uses_every_trial() -> None:
+    sampler = TPESampler(seed=0, max_history=None)
+    study = _filled_study(sampler, [float(v) for v in range(50)])
+    assert len(sampler._window(study.trials, study.directions)) == 50
+
+
+def test_time_budget_spent_draws_the_rest_at_random(caplog: pytest.LogCaptureFixture) -> None:
+    """Past the budget, parameters come from the random sampler and a message says so."""
+    values = [(i / 40 - 0.3) ** 2 for i in range(40)]
+    sampler = TPESampler(seed=0, time_budget=1e-9)
+    study = _filled_study(sampler, values)
+    with caplog.at_level("INFO", logger="tunelab"):
+        trial = study.ask()
+        x = trial.suggest_float("x", 0.0, 1.0)
+        study.tell(trial, x)
+    assert "time_budget=1e-09s spent" in caplog.text
+    reference = RandomSampler(seed=0)
+    expected = reference.sample_independent(
+        study._view, study.trials[-1], "x", tl.distributions.FloatDistribution(0.0, 1.0)
+    )
+    assert x == pytest.approx(expected)

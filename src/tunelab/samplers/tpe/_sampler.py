@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import heapq
+import logging
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from tunelab._records import FrozenTrial, TrialState
+from tunelab._records import FrozenTrial, StudyDirection, TrialState
 from tunelab._space import intersection_search_space
 from tunelab._typing import ParamValue
 from tunelab._validate import check_int
@@ -22,6 +25,8 @@ from tunelab.samplers.tpe._parzen import ParzenEstimator
 from tunelab.samplers.tpe._split import default_gamma, default_weights, rank, split
 
 __all__ = ["TPEOptions", "TPESampler"]
+
+_logger = logging.getLogger("tunelab")
 
 _Key = tuple[str, BaseDistribution]
 
@@ -37,6 +42,7 @@ class _History:
     trials: list[FrozenTrial]
     ready: bool
     ranking: dict[int, int]
+    started: float  # time.perf_counter() when the trial's first suggestion began
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,12 @@ class TPESampler(BaseSampler):
             parameters that occur together and model each group jointly.
         constant_liar: Count RUNNING trials as bad, so parallel workers spread out.
         prior_weight: Weight of the broad prior component of each estimator.
+        max_history: Learn from at most this many finished trials: the best quarter of
+            all (single objective) and the most recent others. Keeps the time per
+            suggestion bounded in studies of 100,000 trials; None uses every trial.
+        time_budget: Seconds a trial's suggestions may take together; parameters
+            suggested after that are drawn at random (logged), so a slow model never
+            stalls a study.
         options: Rarely changed knobs (gamma, weights, bandwidth details).
 
     Raises:
@@ -125,6 +137,8 @@ class TPESampler(BaseSampler):
         group: bool = False,
         constant_liar: bool = False,
         prior_weight: float = 1.0,
+        max_history: int | None = 5000,
+        time_budget: float | None = None,
         options: TPEOptions | None = None,
     ) -> None:
         self._n_startup = check_int("n_startup_trials", n_startup_trials, 0)
@@ -133,6 +147,10 @@ class TPESampler(BaseSampler):
             raise ValueError(f"prior_weight={prior_weight!r} must be > 0")
         if group and not multivariate:
             raise ValueError("group=True needs multivariate=True")
+        self._max_history = check_int("max_history", max_history, 10, allow_none=True)
+        if time_budget is not None and not time_budget > 0:
+            raise ValueError(f"time_budget={time_budget!r} must be None or seconds > 0")
+        self._time_budget = time_budget
         self._multivariate = multivariate
         self._group = group
         self._constant_liar = constant_liar
@@ -169,16 +187,60 @@ class TPESampler(BaseSampler):
         states = [TrialState.COMPLETE, TrialState.PRUNED]
         if self._constant_liar:
             states.append(TrialState.RUNNING)
+        started = time.perf_counter()
         trials = [t for t in study.get_trials(states=states) if t.number != trial.number]
         complete = sum(1 for t in trials if t.state is TrialState.COMPLETE)
+        trials = self._window(trials, study.directions)
         snapshot = _History(
             (study.study_name, trial.number),
             trials,
             complete >= max(self._n_startup, 1),
             rank(trials, study.directions),
+            started,
         )
         self._local.history = snapshot
         return snapshot
+
+    def _window(
+        self, trials: list[FrozenTrial], directions: Sequence[StudyDirection]
+    ) -> list[FrozenTrial]:
+        """At most ``max_history`` finished trials (and every RUNNING one)."""
+        limit = self._max_history
+        finished = [t for t in trials if t.state is not TrialState.RUNNING]
+        if limit is None or len(finished) <= limit:
+            return trials
+        keep: set[int] = set()
+        if len(directions) == 1:  # the best quarter of all, so good regions stay known
+            sign = 1.0 if directions[0] is StudyDirection.MINIMIZE else -1.0
+            complete = [t for t in finished if t.state is TrialState.COMPLETE and t.values]
+            best = heapq.nsmallest(limit // 4, complete, key=lambda t: sign * t.values[0])  # type: ignore[index]
+            keep = {t.trial_id for t in best}
+        for t in reversed(finished):  # then the most recent
+            if len(keep) >= limit:
+                break
+            keep.add(t.trial_id)
+        if len(self._internal) > 4 * limit * 8:  # drop cached values of trials left out
+            self._internal = {k: v for k, v in self._internal.items() if k[0] in keep}
+        return [t for t in trials if t.state is TrialState.RUNNING or t.trial_id in keep]
+
+    def _out_of_time(self, history: _History, trial: FrozenTrial, name: str) -> bool:
+        """Whether this trial's time budget is spent (then the rest is drawn at random)."""
+        if self._time_budget is None:
+            return False
+        spent = time.perf_counter() - history.started
+        if spent <= self._time_budget:
+            return False
+        if getattr(self._local, "warned", None) != history.key:
+            self._local.warned = history.key
+            _logger.info(
+                "TPESampler: time_budget=%gs spent after %.3fs; trial %d draws %r and the "
+                "parameters after it at random",
+                self._time_budget,
+                spent,
+                trial.number,
+                name,
+            )
+        return True
 
     def after_trial(self, study: StudyView, trial: FrozenTrial) -> None:
         self._local.history = None
@@ -193,7 +255,7 @@ class TPESampler(BaseSampler):
         distribution: BaseDistribution,
     ) -> ParamValue:
         history = self._snapshot(study, trial)
-        if not history.ready:
+        if not history.ready or self._out_of_time(history, trial, name):
             return self._random.sample_independent(study, trial, name, distribution)
         relevant = [t for t in history.trials if t.distributions.get(name) == distribution]
         if not any(t.state is TrialState.COMPLETE for t in relevant):
@@ -253,7 +315,7 @@ class TPESampler(BaseSampler):
         if not search_space:
             return {}
         history = self._snapshot(study, trial)
-        if not history.ready:
+        if not history.ready or self._out_of_time(history, trial, next(iter(search_space))):
             return {}
         if self._group:
             groups = [dict(sorted(g, key=lambda kv: kv[0])) for g in self._groups(history.trials)]
