@@ -64,7 +64,17 @@ PUBLIC = {
         "ThreadExecutor",
         "TrialLoop",
     ],
-    "tunelab.pruners": ["BasePruner", "NopPruner", "PruneDecision"],
+    "tunelab.pruners": [
+        "BasePruner",
+        "HyperbandPruner",
+        "MedianPruner",
+        "NopPruner",
+        "PatientPruner",
+        "PercentilePruner",
+        "PruneDecision",
+        "SuccessiveHalvingPruner",
+        "ThresholdPruner",
+    ],
     "tunelab.samplers": [
         "AutoSampler",
         "BaseSampler",

@@ -2,11 +2,26 @@
 
 Example:
     >>> import tunelab as tl
-    >>> isinstance(tl.pruners.NopPruner(), tl.pruners.BasePruner)
+    >>> isinstance(tl.pruners.MedianPruner(), tl.pruners.BasePruner)
     True
 """
 
 from tunelab.pruners._base import BasePruner, PruneDecision
+from tunelab.pruners._hyperband import HyperbandPruner
 from tunelab.pruners._nop import NopPruner
+from tunelab.pruners._patient import PatientPruner
+from tunelab.pruners._percentile import MedianPruner, PercentilePruner
+from tunelab.pruners._successive_halving import SuccessiveHalvingPruner
+from tunelab.pruners._threshold import ThresholdPruner
 
-__all__ = ["BasePruner", "NopPruner", "PruneDecision"]
+__all__ = [
+    "BasePruner",
+    "HyperbandPruner",
+    "MedianPruner",
+    "NopPruner",
+    "PatientPruner",
+    "PercentilePruner",
+    "PruneDecision",
+    "SuccessiveHalvingPruner",
+    "ThresholdPruner",
+]

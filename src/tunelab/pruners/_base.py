@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from tunelab._records import FrozenTrial
+from tunelab._typing import JSONValue
 from tunelab._view import StudyView
 
 __all__ = ["BasePruner", "PruneDecision"]
@@ -15,6 +17,14 @@ __all__ = ["BasePruner", "PruneDecision"]
 class PruneDecision:
     """A pruner's verdict on one trial, with the reason recorded in the trial.
 
+    Attributes:
+        prune: Whether to stop the trial now.
+        reason: Why; stored in the trial's ``system_attrs["prune_reason"]`` when pruned.
+        attrs: System attributes to record on the trial whatever the verdict (e.g. the
+            value a trial brought to a successive-halving rung), so that other workers'
+            decisions can read them from the storage. Keys are namespaced
+            ``"pruner:key"``; values are JSON.
+
     Example:
         >>> PruneDecision(True, "below the median at step 3").prune
         True
@@ -22,6 +32,7 @@ class PruneDecision:
 
     prune: bool
     reason: str = ""
+    attrs: Mapping[str, JSONValue] = field(default_factory=dict)
 
 
 class BasePruner(abc.ABC):

@@ -46,6 +46,9 @@ def check_json(what: str, value: Any) -> JSONValue:
     return value  # type: ignore[no-any-return]
 
 
+_MISSING = object()
+
+
 @dataclass(frozen=True)
 class TrialContext:
     """What a live trial needs from its study (built once per study).
@@ -254,6 +257,9 @@ class Trial(SuggestMixin):
         if not self._intermediate:
             return False
         decision = self._ctx.pruner.prune(self._ctx.view, self.snapshot())
+        for key, value in decision.attrs.items():
+            if self._system_attrs.get(key, _MISSING) != value:
+                self._set_system_attr(key, value)
         if decision.prune:
             reason = decision.reason or f"pruned by {type(self._ctx.pruner).__name__}"
             self._set_system_attr(PRUNE_REASON_ATTR, reason)

@@ -98,7 +98,7 @@ class GPSampler(BaseSampler):
     * **Targets** are standardised; maximised objectives are negated first.
     * **Noise** variance is fitted, unless ``deterministic_objective`` pins it at a tiny
       value (``1e-6`` of the standardised variance).
-    * **Large studies**: with ``max_history=m``, only ``m`` COMPLETE trials are used: the
+    * **Large studies**: only ``max_history`` (default 200) COMPLETE trials are used: the
       best ``m // 4`` of them and the most recent of the others.
     * **Multi-objective** studies are not supported: sampling raises ``ValueError``.
     * **Determinism**: a suggestion depends on ``seed``, the trial number, the history
@@ -146,7 +146,7 @@ class GPSampler(BaseSampler):
         ucb_beta: float = 2.0,
         deterministic_objective: bool = False,
         independent_sampler: BaseSampler | None = None,
-        max_history: int | None = None,
+        max_history: int | None = 200,
         time_budget: float | None = None,
     ) -> None:
         check_int("seed", seed, 0, allow_none=True)
