@@ -66,6 +66,7 @@ PUBLIC = {
     ],
     "tunelab.pruners": [
         "BasePruner",
+        "CurvePruner",
         "HyperbandPruner",
         "MedianPruner",
         "NopPruner",

@@ -20,7 +20,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_tpe_cost import _history, _objective  # noqa: E402
+from bench_tpe_cost import _history, _objective
 
 
 def _samplers() -> dict[str, Any]:

@@ -7,6 +7,7 @@ Example:
 """
 
 from tunelab.pruners._base import BasePruner, PruneDecision
+from tunelab.pruners._curve import CurvePruner
 from tunelab.pruners._hyperband import HyperbandPruner
 from tunelab.pruners._nop import NopPruner
 from tunelab.pruners._patient import PatientPruner
@@ -16,6 +17,7 @@ from tunelab.pruners._threshold import ThresholdPruner
 
 __all__ = [
     "BasePruner",
+    "CurvePruner",
     "HyperbandPruner",
     "MedianPruner",
     "NopPruner",
