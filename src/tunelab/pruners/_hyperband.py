@@ -108,6 +108,9 @@ class HyperbandPruner(BasePruner):
         n = self.n_brackets(top)
         name = study.study_name
         bracket = self.bracket_of(name, trial.number, n)
+        step = trial.last_step
+        if step is not None and step >= top:  # a full training: no rung stops it
+            return PruneDecision(False, attrs={BRACKET_ATTR: bracket})
         same = study.restrict(lambda t: self.bracket_of(name, t.number, n) == bracket)
         inner = SuccessiveHalvingPruner(
             self._min_resource, self._eta, bracket, self._bootstrap
