@@ -31,11 +31,13 @@ PUBLIC = {
         "load_study",
         "pruners",
         "samplers",
+        "schedulers",
         "storages",
         "study",
         "trial",
     ],
     "tunelab.callbacks": ["Callback", "MaxTrialsCallback"],
+    "tunelab.schedulers": ["PBT", "lineage"],
     "tunelab.distributions": [
         "BaseDistribution",
         "CategoricalDistribution",

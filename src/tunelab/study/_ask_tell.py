@@ -15,6 +15,7 @@ from tunelab.distributions import BaseDistribution
 from tunelab.exceptions import TrialFinishedError
 from tunelab.storages._heartbeat import Heartbeat
 from tunelab.trial import Trial
+from tunelab.trial._checkpoint import remove_checkpoint, trial_dir
 from tunelab.trial._trial import FIXED_PARAMS_ATTR, TrialContext
 
 __all__ = ["FAIL_REASON_ATTR", "TRACEBACK_ATTR", "ask", "check_values", "fail", "tell"]
@@ -140,6 +141,14 @@ def check_values(raw: Any, n_objectives: int) -> tuple[tuple[float, ...], None] 
     return tuple(values), None
 
 
+def _discard_checkpoint(ctx: TrialContext, frozen: FrozenTrial) -> None:
+    """A PRUNED or FAILED trial's checkpoint will never be used: remove it."""
+    if ctx.checkpoint_root is not None and frozen.state is not TrialState.COMPLETE:
+        directory = trial_dir(ctx.checkpoint_root, frozen.number)
+        if directory.exists():
+            remove_checkpoint(directory)
+
+
 def _finish_failed(
     ctx: TrialContext, trial_id: int, reason: str, traceback: str | None = None
 ) -> FrozenTrial:
@@ -149,6 +158,7 @@ def _finish_failed(
         ctx.storage.set_trial_attr(trial_id, TRACEBACK_ATTR, traceback, system=True)
     frozen = ctx.storage.finish_trial(trial_id, TrialState.FAIL)
     _stop_heartbeat(ctx, trial_id)
+    _discard_checkpoint(ctx, frozen)
     _logger.warning("Trial %d failed: %s", frozen.number, reason)
     ctx.sampler.after_trial(ctx.view, frozen)
     return frozen
@@ -213,6 +223,7 @@ def tell(
                 checked = (last,) if math.isfinite(last) else None
         frozen = ctx.storage.finish_trial(trial_id, state, checked)
         _stop_heartbeat(ctx, trial_id)
+        _discard_checkpoint(ctx, frozen)
     except TrialFinishedError:
         if skip_if_finished:
             return ctx.storage.get_trial(trial_id)

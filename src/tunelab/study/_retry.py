@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tunelab._records import FrozenTrial
+from tunelab.trial._checkpoint import CHECKPOINT_FILE, CHECKPOINT_PARENT_ATTR, trial_dir
 
 __all__ = ["RetryFailedTrialCallback"]
 
@@ -22,7 +23,8 @@ class RetryFailedTrialCallback:
     Args:
         max_retry: How many times one configuration is retried (None: without limit).
         inherit_intermediate_values: Copy the failed trial's reported values into the
-            retry (useful when the objective resumes from a checkpoint).
+            retry (useful when the objective resumes from a checkpoint: the retry's
+            ``trial.load_checkpoint()`` returns what the dead trial saved last).
 
     Raises:
         ValueError: ``max_retry`` is negative.
@@ -50,10 +52,20 @@ class RetryFailedTrialCallback:
         history = self.retry_history(trial)
         if self.max_retry is not None and len(history) >= self.max_retry:
             return
+        system: dict[str, Any] = {
+            _OF: history[0] if history else trial.number,
+            _HISTORY: [*history, trial.number],
+        }
+        # Resume from the dead trial's checkpoint if it saved one, else from its parent's.
+        root = study._context.checkpoint_root
+        if root is not None and (trial_dir(root, trial.number) / CHECKPOINT_FILE).exists():
+            system[CHECKPOINT_PARENT_ATTR] = trial.number
+        elif CHECKPOINT_PARENT_ATTR in trial.system_attrs:
+            system[CHECKPOINT_PARENT_ATTR] = trial.system_attrs[CHECKPOINT_PARENT_ATTR]
         study._enqueue(
             dict(trial.params),
             dict(trial.user_attrs),
-            {_OF: history[0] if history else trial.number, _HISTORY: [*history, trial.number]},
+            system,
             dict(trial.intermediate_values) if self.inherit_intermediate_values else {},
         )
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
+from pathlib import Path
 
 from tunelab._records import FrozenTrial, StudyDirection, TrialState
 from tunelab._typing import JSONValue
 from tunelab.storages import BaseStorage
+from tunelab.trial._checkpoint import checkpoint_root
 
 __all__ = ["StorageStudyView"]
 
@@ -33,6 +35,12 @@ class StorageStudyView:
     @property
     def study_name(self) -> str:
         return self._name
+
+    @property
+    def checkpoint_root(self) -> Path:
+        """Where the study's trials keep checkpoints (see ``Trial.save_checkpoint``)."""
+        url = getattr(self._storage, "url", None)
+        return checkpoint_root(url if isinstance(url, str) else None, self._name)
 
     @property
     def directions(self) -> tuple[StudyDirection, ...]:

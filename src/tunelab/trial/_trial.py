@@ -9,6 +9,7 @@ import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, cast
 
 from tunelab._encoding import unit_to_internal_scalar
@@ -20,6 +21,12 @@ from tunelab.pruners import BasePruner
 from tunelab.samplers import BaseSampler
 from tunelab.storages import BaseStorage
 from tunelab.storages._heartbeat import Heartbeat
+from tunelab.trial._checkpoint import (
+    CHECKPOINT_PARENT_ATTR,
+    read_checkpoint,
+    trial_dir,
+    write_checkpoint,
+)
 from tunelab.trial._suggest import SuggestMixin
 
 __all__ = ["FIXED_PARAMS_ATTR", "PRUNE_REASON_ATTR", "Trial", "TrialContext", "check_json"]
@@ -70,6 +77,7 @@ class TrialContext:
     max_trials: int | None = None
     on_stale: Callable[[FrozenTrial], None] | None = None
     heartbeats: dict[int, Heartbeat] = field(default_factory=dict)
+    checkpoint_root: Path | None = None
 
     @property
     def sampler_plans(self) -> bool:
@@ -264,6 +272,67 @@ class Trial(SuggestMixin):
             reason = decision.reason or f"pruned by {type(self._ctx.pruner).__name__}"
             self._set_system_attr(PRUNE_REASON_ATTR, reason)
         return decision.prune
+
+    # -- checkpoints ---------------------------------------------------------------------
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        """This trial's own directory for checkpoints and artefacts (created on use).
+
+        It sits next to the study (see :func:`save_checkpoint`); a PRUNED or FAILED
+        trial's directory is removed when the trial ends, a COMPLETE one's is kept.
+        """
+        if self._ctx.checkpoint_root is None:
+            raise RuntimeError("this trial's study has no checkpoint directory")
+        path = trial_dir(self._ctx.checkpoint_root, self.number)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def save_checkpoint(self, state: Any) -> Path:
+        """Save ``state`` (e.g. model and optimiser state dicts) as this trial's checkpoint.
+
+        Written atomically to ``checkpoint_dir``; saving again replaces it. Schedulers
+        such as population-based training hand it to the trials that continue from
+        this one.
+
+        Example:
+            >>> import tunelab as tl
+            >>> study = tl.create_study()
+            >>> trial = study.ask()
+            >>> _ = trial.save_checkpoint({"epoch": 3, "weights": [0.5, 0.25]})
+            >>> trial.load_checkpoint()["epoch"]
+            3
+        """
+        return write_checkpoint(self.checkpoint_dir, state)
+
+    def load_checkpoint(self) -> Any | None:
+        """The checkpoint this trial should start from, or None.
+
+        This trial's own checkpoint if it saved one (e.g. before a crash and retry),
+        else that of the trial it continues (``system_attrs["checkpoint:parent"]``, set
+        by a scheduler such as :class:`~tunelab.schedulers.PBT`), else None.
+
+        Raises:
+            FileNotFoundError: The parent's checkpoint is gone (removed by hand, or its
+                trial was pruned or failed).
+        """
+        if self._ctx.checkpoint_root is None:
+            return None
+        own = trial_dir(self._ctx.checkpoint_root, self.number)
+        if (own / "checkpoint.pkl").exists():
+            return read_checkpoint(own)
+        parent = self._system_attrs.get(CHECKPOINT_PARENT_ATTR)
+        if isinstance(parent, int) and not isinstance(parent, bool):
+            source = trial_dir(self._ctx.checkpoint_root, parent)
+            try:
+                return read_checkpoint(source)
+            except FileNotFoundError:
+                raise FileNotFoundError(
+                    f"trial {self.number} continues trial {parent}, whose checkpoint "
+                    f"{source / 'checkpoint.pkl'} does not exist: trial {parent} did not "
+                    "save one, or it was removed"
+                ) from None
+        return None
 
     # -- attributes ----------------------------------------------------------------------
 
