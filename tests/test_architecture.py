@@ -37,6 +37,7 @@ LAYERS: dict[str, int] = {
     "study": 3,
     "schedulers": 4,
     "cli": 5,
+    "sklearn": 5,
     "__init__": 5,
     "__main__": 5,
 }

@@ -38,6 +38,7 @@ PUBLIC = {
     ],
     "tunelab.callbacks": ["Callback", "MaxTrialsCallback"],
     "tunelab.schedulers": ["PBT", "lineage"],
+    "tunelab.sklearn": ["TuneSearchCV"],
     "tunelab.distributions": [
         "BaseDistribution",
         "CategoricalDistribution",
