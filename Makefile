@@ -20,7 +20,7 @@ $(VENV)/.dev-installed: $(BIN)/activate pyproject.toml
 
 ## demo: tune a scikit-learn classifier on a bundled dataset (study kept in tunelab.db)
 demo: $(VENV)/.demo-installed
-	$(BIN)/python examples/quickstart.py
+	$(BIN)/tunelab run examples/study.yaml
 
 ## test: the whole test suite (unit, property-based, structural, doctests, examples)
 test: $(VENV)/.dev-installed

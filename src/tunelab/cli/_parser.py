@@ -5,24 +5,31 @@ from __future__ import annotations
 import argparse
 
 from tunelab import __version__
-from tunelab.cli.commands import best, delete, storage, studies, transfer, trials
+from tunelab.cli.commands import asktell, best, delete, run, storage, studies, transfer, trials
 
 __all__ = ["build_parser"]
 
 _DESCRIPTION = """\
 tunelab: hyperparameter optimisation for machine-learning models.
 
-Define an objective in Python, then create and run a study:
+Describe a study in YAML and run it (again, to continue it):
+
+    tunelab run study.yaml
+
+or define an objective in Python:
 
     import tunelab as tl
     study = tl.create_study(storage="sqlite:///tunelab.db", direction="maximize")
     study.optimize(objective, n_trials=100, show_progress_bar=True)
 
-The commands below inspect and manage stored studies.
+The other commands drive, inspect and manage stored studies.
 """
 
 _EPILOG = """\
 examples:
+  tunelab run examples/study.yaml
+  tunelab ask study.yaml                       # {"number": 7, "params": {...}}
+  tunelab tell study.yaml --trial 7 --value 0.93
   tunelab studies sqlite:///tunelab.db
   tunelab best sqlite:///tunelab.db --study my-study
   tunelab trials sqlite:///tunelab.db --study my-study --format csv > trials.csv
@@ -41,6 +48,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"tunelab {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for module in (studies, trials, best, delete, transfer, storage):
+    for module in (run, asktell, studies, trials, best, delete, transfer, storage):
         module.add_parser(commands)
     return parser

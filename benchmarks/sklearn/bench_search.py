@@ -1,0 +1,173 @@
+"""TuneSearchCV vs. RandomizedSearchCV on scikit-learn's bundled data sets.
+
+Same estimator, data, folds and number of candidates (``--trials``) for both; seeds
+0..N-1. Reported per task: the best mean CV score each search found (median over seeds;
+higher is better), how many seeds TuneSearchCV won, and — for TuneSearchCV with a
+fold-level ``MedianPruner`` — the total fit time (all folds of all candidates) relative
+to the unpruned TuneSearchCV, with its best score.
+
+    python benchmarks/sklearn/bench_search.py --seeds 3     # ~5-8 minutes on 2 cores
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+from scipy.stats import loguniform, randint, uniform
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_wine
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+)
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold, RandomizedSearchCV, StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+import tunelab as tl
+from tunelab.sklearn import TuneSearchCV
+
+
+def _tasks() -> dict[str, tuple[Any, dict[str, Any], Any, Any, Any]]:
+    digits = load_digits(return_X_y=True)
+    cancer = load_breast_cancer(return_X_y=True)
+    wine = load_wine(return_X_y=True)
+    diabetes = load_diabetes(return_X_y=True)
+    return {
+        "svc_digits": (
+            make_pipeline(StandardScaler(), SVC()),
+            {"svc__C": loguniform(1e-2, 1e3), "svc__gamma": loguniform(1e-5, 1e0)},
+            *digits,
+            "accuracy",
+        ),
+        "hgb_breast_cancer": (
+            HistGradientBoostingClassifier(random_state=0),
+            {
+                "learning_rate": loguniform(1e-3, 1.0),
+                "max_leaf_nodes": randint(2, 64),
+                "min_samples_leaf": randint(1, 60),
+                "l2_regularization": loguniform(1e-6, 10.0),
+            },
+            *cancer,
+            "accuracy",
+        ),
+        "logreg_wine": (
+            make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)),
+            {"logisticregression__C": loguniform(1e-4, 1e2)},
+            *wine,
+            "neg_log_loss",
+        ),
+        "rf_wine": (
+            RandomForestClassifier(n_estimators=50, random_state=0),
+            {
+                "max_depth": randint(1, 12),
+                "max_features": uniform(0.05, 0.95),
+                "min_samples_leaf": randint(1, 20),
+                "criterion": ["gini", "entropy"],
+            },
+            *wine,
+            "neg_log_loss",
+        ),
+        "hgb_diabetes": (
+            HistGradientBoostingRegressor(random_state=0),
+            {
+                "learning_rate": loguniform(1e-3, 1.0),
+                "max_leaf_nodes": randint(2, 32),
+                "min_samples_leaf": randint(5, 80),
+                "l2_regularization": loguniform(1e-6, 10.0),
+            },
+            *diabetes,
+            "r2",
+        ),
+    }
+
+
+def _fit_time(cv_results: dict[str, Any], n_splits: int) -> float:
+    total = 0.0
+    for k in range(n_splits):
+        scores = cv_results[f"split{k}_test_score"]
+        ran = ~np.isnan(scores)
+        total += float(np.sum(np.where(ran, cv_results["mean_fit_time"], 0.0)))
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--trials", type=int, default=30)
+    parser.add_argument("--cv", type=int, default=5)
+    parser.add_argument("--tasks", nargs="+")
+    args = parser.parse_args()
+    warnings.filterwarnings("ignore")
+    tasks = _tasks()
+    names = args.tasks or list(tasks)
+    print("# TuneSearchCV vs. RandomizedSearchCV\n")
+    print(f"- command: `python {' '.join(sys.argv)}`")
+    print(
+        f"- {args.trials} candidates, {args.cv}-fold CV, seeds 0..{args.seeds - 1}; "
+        "TuneSearchCV with its default sampler (AutoSampler)\n"
+    )
+    print(
+        "| task | scoring | RandomizedSearchCV best | TuneSearchCV best | TuneSearchCV wins "
+        "| pruned: best | pruned: fit time vs. unpruned |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|")
+    task_wins = 0
+    for name in names:
+        estimator, space, X, y, scoring = tasks[name]
+        classifier = name != "hgb_diabetes"
+        rows: dict[str, list[float]] = {"random": [], "tune": [], "pruned": [], "ratio": []}
+        for seed in range(args.seeds):
+            splitter = (StratifiedKFold if classifier else KFold)(
+                args.cv, shuffle=True, random_state=seed
+            )
+            common = {"cv": splitter, "scoring": scoring, "refit": False}
+            random = RandomizedSearchCV(
+                estimator, space, n_iter=args.trials, random_state=seed, **common
+            ).fit(X, y)
+            tune = TuneSearchCV(
+                estimator, space, n_trials=args.trials, random_state=seed, **common
+            ).fit(X, y)
+            pruned = TuneSearchCV(
+                estimator,
+                space,
+                n_trials=args.trials,
+                random_state=seed,
+                pruner=tl.pruners.MedianPruner(n_startup_trials=5),
+                **common,
+            ).fit(X, y)
+            rows["random"].append(float(np.nanmax(random.cv_results_["mean_test_score"])))
+            rows["tune"].append(tune.best_score_)
+            complete = [
+                i for i, t in enumerate(pruned.trials_) if t.state is tl.TrialState.COMPLETE
+            ]
+            rows["pruned"].append(
+                float(max(pruned.cv_results_["mean_test_score"][i] for i in complete))
+            )
+            rows["ratio"].append(
+                _fit_time(pruned.cv_results_, args.cv) / _fit_time(tune.cv_results_, args.cv)
+            )
+            print(f"  {name} seed {seed} done", file=sys.stderr)
+        wins = sum(t > r for t, r in zip(rows["tune"], rows["random"], strict=True))
+        med = {k: statistics.median(v) for k, v in rows.items()}
+        task_wins += med["tune"] > med["random"]
+        print(
+            f"| {name} | {scoring} | {med['random']:.4f} | {med['tune']:.4f} | "
+            f"{wins}/{args.seeds} | {med['pruned']:.4f} | {100 * med['ratio']:.0f}% |"
+        )
+        sys.stdout.flush()
+    print(f"\nTuneSearchCV's median best score is higher on {task_wins} of {len(names)} tasks.")
+
+
+if __name__ == "__main__":
+    start = time.perf_counter()
+    main()
+    print(f"Wall time {time.perf_counter() - start:.0f} s.")
