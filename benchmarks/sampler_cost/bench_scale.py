@@ -20,7 +20,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_tpe_cost import _history, _objective
+from bench_tpe_cost import _history, _objective, tunelab_space
 
 
 def _samplers() -> dict[str, Any]:
@@ -38,19 +38,8 @@ def _samplers() -> dict[str, Any]:
 
 def _filled(n: int) -> list[Any]:
     import tunelab as tl
-    from tunelab.distributions import (
-        CategoricalDistribution,
-        FloatDistribution,
-        IntDistribution,
-    )
 
-    dists = {
-        "x": FloatDistribution(-5, 5),
-        "lr": FloatDistribution(1e-5, 1e-1, log=True),
-        "n": IntDistribution(1, 64),
-        "w": IntDistribution(0, 256, step=16),
-        "c": CategoricalDistribution(["a", "b", "c", "d"]),
-    }
+    dists = tunelab_space()
     return [
         tl.create_trial(params=row["params"], distributions=dists, value=row["value"])
         for row in _history(n, seed=1)

@@ -43,21 +43,27 @@ def _objective(trial: Any) -> float:
     return (x - 1) ** 2 + np.log10(lr / 1e-3) ** 2 + (n - 9) ** 2 / 50
 
 
-def run_tunelab(rows: list[dict[str, Any]], m: int, multivariate: bool) -> float:
-    import tunelab as tl
+def tunelab_space() -> dict[str, Any]:
+    """The tunelab distributions of the parameters ``_objective`` suggests."""
     from tunelab.distributions import (
         CategoricalDistribution,
         FloatDistribution,
         IntDistribution,
     )
 
-    dists = {
+    return {
         "x": FloatDistribution(-5, 5),
         "lr": FloatDistribution(1e-5, 1e-1, log=True),
         "n": IntDistribution(1, 64),
         "w": IntDistribution(0, 256, step=16),
         "c": CategoricalDistribution(["a", "b", "c", "d"]),
     }
+
+
+def run_tunelab(rows: list[dict[str, Any]], m: int, multivariate: bool) -> float:
+    import tunelab as tl
+
+    dists = tunelab_space()
     study = tl.create_study(sampler=tl.samplers.TPESampler(seed=0, multivariate=multivariate))
     study.add_trials(
         tl.create_trial(value=r["value"], params=r["params"], distributions=dists) for r in rows
