@@ -292,3 +292,32 @@ def test_fit_params_are_split_with_the_folds() -> None:
 def test_invalid_arguments(kwargs: dict[str, object], match: str) -> None:
     with pytest.raises(ValueError, match=match):
         TuneSearchCV(LogisticRegression(), {"C": [1.0]}, **kwargs).fit(X, y)  # type: ignore[arg-type]
+
+
+def test_partial_fit_epochs_are_steps_and_asha_stops_poor_configurations() -> None:
+    from sklearn.linear_model import SGDClassifier
+
+    data, target = load_breast_cancer(return_X_y=True)
+    data = StandardScaler().fit_transform(data)
+    search = TuneSearchCV(
+        SGDClassifier(loss="log_loss", learning_rate="constant", random_state=0),
+        {"eta0": loguniform(1e-6, 1e-1), "alpha": loguniform(1e-6, 1e-2)},
+        n_trials=16,
+        cv=3,
+        max_epochs=9,
+        pruner=tl.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3),
+        random_state=0,
+    ).fit(data, target)
+    trials = search.trials_
+    pruned = [t for t in trials if t.state is tl.TrialState.PRUNED]
+    complete = [t for t in trials if t.state is tl.TrialState.COMPLETE]
+    assert pruned and complete
+    for trial in complete:  # one step per epoch, all folds trained 9 passes
+        assert sorted(trial.intermediate_values) == list(range(1, 9))
+    assert all(max(t.intermediate_values) < 8 for t in pruned)
+    assert search.best_score_ > 0.9
+    assert search.predict(data[:3]).shape == (3,)
+    with pytest.raises(ValueError, match="max_epochs needs an estimator with partial_fit"):
+        TuneSearchCV(SVC(), {"C": [1.0]}, n_trials=1, max_epochs=3).fit(X, y)
+    with pytest.raises(ValueError, match="max_epochs=0 must be None or an integer >= 1"):
+        TuneSearchCV(SGDClassifier(), {"alpha": [1e-4]}, n_trials=1, max_epochs=0).fit(X, y)

@@ -98,6 +98,13 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
         storage: Where the study lives (None: in memory; e.g. ``"sqlite:///s.db"``).
         study_name: Name of the study; with a storage, a second ``fit`` continues it.
         verbose: 0 silent, 1 progress bar, 2 also tunelab's per-trial log lines.
+        max_epochs: Train incrementally with ``partial_fit`` (estimators that have it,
+            e.g. ``SGDClassifier``): every fold's model gets one more pass over its
+            training data per epoch, the mean validation score after each epoch is
+            reported as a step, and a pruner such as
+            :class:`~tunelab.pruners.SuccessiveHalvingPruner` stops poor configurations
+            after a few epochs (the refit on all data still calls ``fit``). None
+            (default): one ``fit`` per fold, folds as steps.
 
     Example:
         >>> from scipy.stats import loguniform
@@ -131,6 +138,7 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
         storage: Any = None,
         study_name: str | None = None,
         verbose: int = 0,
+        max_epochs: int | None = None,
     ) -> None:
         self.estimator = estimator
         self.param_distributions = param_distributions
@@ -148,6 +156,7 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
         self.storage = storage
         self.study_name = study_name
         self.verbose = verbose
+        self.max_epochs = max_epochs
 
     # -- set-up --------------------------------------------------------------------------
 
@@ -196,6 +205,18 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
             raise ValueError(f"n_trials={self.n_trials!r} must be an integer >= 1")
         if not (isinstance(self.error_score, numbers.Real) or self.error_score == "raise"):
             raise ValueError(f"error_score={self.error_score!r} must be a number or 'raise'")
+        if self.max_epochs is not None:
+            if (
+                isinstance(self.max_epochs, bool)
+                or not isinstance(self.max_epochs, numbers.Integral)
+                or self.max_epochs < 1
+            ):
+                raise ValueError(f"max_epochs={self.max_epochs!r} must be None or an integer >= 1")
+            if not hasattr(self.estimator, "partial_fit"):
+                raise ValueError(
+                    f"max_epochs needs an estimator with partial_fit; "
+                    f"{type(self.estimator).__name__} has none"
+                )
         if not (isinstance(self.refit, (bool, str)) or callable(self.refit)):
             raise ValueError(
                 f"refit={self.refit!r} must be True, False, a metric name or a callable"
@@ -225,7 +246,32 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
         return_train = self.return_train_score
         distributions = space.distributions
 
+        n_epochs = int(self.max_epochs or 0)  # 0: whole fits, folds as steps
+        classes = np.unique(y) if y is not None and is_classifier(estimator) else None
+
+        def incremental(trial: tl.Trial) -> float:
+            params = {name: trial._suggest(name, dist) for name, dist in distributions.items()}
+            folds = _EpochFolds(
+                [_configured(estimator, space.estimator_params(params)) for _ in splits],
+                X,
+                y,
+                splits,
+                classes,
+                [_split_params(fit_params, n_samples, train) for train, _ in splits],
+            )
+            for epoch in range(1, n_epochs + 1):
+                mean = folds.train_epoch(scorers[refit_metric], error_score)
+                if epoch < n_epochs and np.isfinite(mean):
+                    trial.report(mean, epoch)
+                    if trial.should_prune():
+                        raise tl.TrialPruned()
+            for k, fold in enumerate(folds.final_scores(scorers, return_train, error_score)):
+                trial.set_user_attr(FOLD_ATTR.format(k), fold)
+            return float(np.mean([f["test"][refit_metric] for f in folds.last]))
+
         def objective(trial: tl.Trial) -> float:
+            if n_epochs:
+                return incremental(trial)
             params = {name: trial._suggest(name, dist) for name, dist in distributions.items()}
             running: list[float] = []
             for k, (train, test) in enumerate(splits):
@@ -425,6 +471,94 @@ def _failure_reasons(trials: Sequence[Any]) -> set[str]:
                 if isinstance(error, str):
                     reasons.add(error)
     return reasons
+
+
+class _EpochFolds:
+    """One model per fold, trained one ``partial_fit`` pass at a time."""
+
+    def __init__(
+        self,
+        models: list[Any],
+        X: Any,
+        y: Any,
+        splits: list[tuple[np.ndarray, np.ndarray]],
+        classes: np.ndarray | None,
+        fit_params: list[dict[str, Any]],
+    ) -> None:
+        self._models = models
+        self._data = [
+            (
+                _index(X, train),
+                None if y is None else _index(y, train),
+                _index(X, test),
+                None if y is None else _index(y, test),
+            )
+            for train, test in splits
+        ]
+        self._classes = classes
+        self._fit_params = fit_params
+        self._fit_time = [0.0] * len(models)
+        self._failed: list[str | None] = [None] * len(models)
+        self.last: list[dict[str, Any]] = []
+
+    def train_epoch(self, scorer: Any, error_score: Any) -> float:
+        """One more pass for every fold; the mean validation score of ``scorer``."""
+        scores = []
+        for k, model in enumerate(self._models):
+            X_train, y_train, X_test, y_test = self._data[k]
+            if self._failed[k] is None:
+                extra = {} if self._classes is None else {"classes": self._classes}
+                start = time.perf_counter()
+                try:
+                    model.partial_fit(X_train, y_train, **extra, **self._fit_params[k])
+                except Exception as exc:
+                    if error_score == "raise":
+                        raise
+                    self._failed[k] = f"{type(exc).__name__}: {exc}"
+                    warnings.warn(
+                        f"a partial_fit failed and scores {error_score}: {self._failed[k]}",
+                        FitFailedWarning,
+                        stacklevel=2,
+                    )
+                self._fit_time[k] += time.perf_counter() - start
+            ok = self._failed[k] is None
+            scores.append(float(scorer(model, X_test, y_test)) if ok else float(error_score))
+        self.last = [{"test": {"_": s}} for s in scores]
+        return float(np.mean(scores))
+
+    def final_scores(
+        self, scorers: Mapping[str, Any], return_train: bool, error_score: Any
+    ) -> list[dict[str, Any]]:
+        """Each fold's record after the last epoch (as ``_fit_and_score`` returns it)."""
+        out = []
+        for k, model in enumerate(self._models):
+            X_train, y_train, X_test, y_test = self._data[k]
+            if self._failed[k] is not None:
+                failed = {name: float(error_score) for name in scorers}
+                record: dict[str, Any] = {
+                    "fit_time": self._fit_time[k],
+                    "score_time": 0.0,
+                    "error": self._failed[k],
+                    "test": failed,
+                }
+                if return_train:
+                    record["train"] = dict(failed)
+                out.append(record)
+                continue
+            start = time.perf_counter()
+            test = {name: float(s(model, X_test, y_test)) for name, s in scorers.items()}
+            record = {
+                "fit_time": self._fit_time[k],
+                "score_time": time.perf_counter() - start,
+                "test": test,
+            }
+            if return_train:
+                record["train"] = {
+                    name: float(s(model, X_train, y_train)) for name, s in scorers.items()
+                }
+            out.append(record)
+        self.last = out
+        return out
 
 
 def _configured(estimator: Any, params: Mapping[str, Any]) -> Any:
