@@ -72,7 +72,9 @@ def test_samples_are_valid_values_and_concentrate_near_observations() -> None:
     draws = est.sample(np.random.default_rng(0), 2000)
     for name, dist in space.items():
         assert all(dist.contains(v) for v in draws[name])
-    assert np.median(draws["x"]) == pytest.approx(10.0, abs=3.0)
+    # Joint bandwidth 0.2 * range * n^(-1/(d+4)) = 12.3 here; truncation at 0 shifts it up.
+    assert np.median(draws["x"]) == pytest.approx(10.0, abs=6.0)
+    assert np.mean(draws["x"] < 40.0) > 0.9
     assert np.median(draws["n"]) == 8
     assert np.mean(draws["c"] == 2) > 0.8
 

@@ -12,7 +12,10 @@ Components"). Each component is a product of one kernel per dimension:
 * categorical dimensions use a smoothed one-hot kernel.
 
 Bandwidths: univariate estimators use the distance to the neighbouring observations
-(Bergstra et al.); multivariate ones use a Scott-type rule, ``1.06 * std * n^(-1/(d+4))``.
+(Bergstra et al.); multivariate ones use ``0.2 * range * n^(-1/(d+4))``, a rate-optimal
+shrinkage that ignores how clustered the few good points are (a bandwidth from their
+spread, Scott's ``1.06 * std * n^(-1/(d+4))``, collapsed onto them and lost to Optuna's
+multivariate TPE on 6 of 8 quick-benchmark problems).
 Both are clipped below by ``range / min(100, n + 1)`` ("magic clip") and above by the
 range. Shapes: observations ``(n,)`` per dimension, candidates ``(m,)`` per dimension.
 """
@@ -107,7 +110,8 @@ class ParzenEstimator:
         weights: Non-negative observation weights, shape ``(n,)``.
         prior_weight: Weight of the prior component (relative to a total observation
             weight normalised to ``n``).
-        multivariate: Joint bandwidths (Scott's rule) instead of neighbour gaps.
+        multivariate: Joint bandwidths (``0.2 * range * n^(-1/(d+4))``) instead of
+            neighbour gaps.
         consider_endpoints: Treat the bounds as neighbours when computing gaps.
         magic_clip: Floor bandwidths at ``range / min(100, n + 1)``.
     """
@@ -159,8 +163,7 @@ class ParzenEstimator:
         if self._n == 0:
             sigma = np.empty(0)
         elif multivariate:
-            spread = float(np.std(mus)) if self._n > 1 else width
-            sigma = np.full(self._n, 1.06 * spread * self._n ** (-1.0 / (dims + 4)))
+            sigma = np.full(self._n, 0.2 * width * self._n ** (-1.0 / (dims + 4)))
         else:
             sigma = _neighbour_sigma(mus, axis.lower, axis.upper, endpoints)
         floor = width / min(100.0, self._n + 1.0) if magic_clip else width * 1e-3
