@@ -26,6 +26,7 @@ from tunelab._view import StudyView
 from tunelab.distributions import BaseDistribution
 from tunelab.samplers._base import BaseSampler
 from tunelab.samplers._random import RandomSampler
+from tunelab.samplers._window import best_and_recent
 from tunelab.samplers.gp._acquisition import (
     Acquisition,
     LogExpectedImprovement,
@@ -276,13 +277,8 @@ class GPSampler(BaseSampler):
         if limit is None or len(trials) <= limit:
             return trials
         sign = 1.0 if direction is StudyDirection.MINIMIZE else -1.0
-        ranked = sorted(range(len(trials)), key=lambda i: sign * _value(trials[i]))
-        keep = set(ranked[: limit // 4])
-        for index in range(len(trials) - 1, -1, -1):
-            if len(keep) == limit:
-                break
-            keep.add(index)
-        return [trials[i] for i in sorted(keep)]
+        keep = best_and_recent(trials, limit, lambda t: sign * _value(t))
+        return [t for t in trials if t.trial_id in keep]
 
     def _fit(
         self,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
 import logging
 import threading
 import time
@@ -21,6 +20,7 @@ from tunelab._view import StudyView
 from tunelab.distributions import BaseDistribution
 from tunelab.samplers._base import BaseSampler
 from tunelab.samplers._random import RandomSampler
+from tunelab.samplers._window import best_and_recent
 from tunelab.samplers.tpe._parzen import ParzenEstimator
 from tunelab.samplers.tpe._split import default_gamma, default_weights, rank, split
 
@@ -209,16 +209,15 @@ class TPESampler(BaseSampler):
         finished = [t for t in trials if t.state is not TrialState.RUNNING]
         if limit is None or len(finished) <= limit:
             return trials
-        keep: set[int] = set()
+        score = None
         if len(directions) == 1:  # the best quarter of all, so good regions stay known
             sign = 1.0 if directions[0] is StudyDirection.MINIMIZE else -1.0
-            complete = [t for t in finished if t.state is TrialState.COMPLETE and t.values]
-            best = heapq.nsmallest(limit // 4, complete, key=lambda t: sign * t.values[0])  # type: ignore[index]
-            keep = {t.trial_id for t in best}
-        for t in reversed(finished):  # then the most recent
-            if len(keep) >= limit:
-                break
-            keep.add(t.trial_id)
+
+            def score(t: FrozenTrial) -> float | None:
+                complete = t.state is TrialState.COMPLETE and t.values
+                return sign * t.values[0] if complete else None  # type: ignore[index]
+
+        keep = best_and_recent(finished, limit, score)
         if len(self._internal) > 4 * limit * 8:  # drop cached values of trials left out
             self._internal = {k: v for k, v in self._internal.items() if k[0] in keep}
         return [t for t in trials if t.state is TrialState.RUNNING or t.trial_id in keep]
