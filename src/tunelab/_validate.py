@@ -11,9 +11,11 @@ Example:
 
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Any, overload
 
-__all__ = ["check_int"]
+__all__ = ["check_int", "check_real"]
 
 
 @overload
@@ -36,3 +38,19 @@ def check_int(name: str, value: Any, minimum: int, *, allow_none: bool = False) 
         extra = " or None" if allow_none else ""
         raise ValueError(f"{name}={value!r} must be an integer >= {minimum}{extra}")
     return value
+
+
+def check_real(name: str, value: Any, low: float, high: float = math.inf) -> float:
+    """``value`` as a float if it is a real number in ``[low, high]``.
+
+    Raises:
+        ValueError: Otherwise; the message names the argument and the allowed range.
+    """
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not low <= float(value) <= high
+    ):
+        allowed = f">= {low:g}" if high == math.inf else f"in [{low:g}, {high:g}]"
+        raise ValueError(f"{name}={value!r} must be a number {allowed}")
+    return float(value)

@@ -8,12 +8,11 @@ from typing import Literal
 import numpy as np
 
 from tunelab._records import FrozenTrial, StudyDirection, TrialState
-from tunelab._validate import check_int
+from tunelab._validate import check_int, check_real
 from tunelab._view import StudyView
 from tunelab.pruners._base import BasePruner, PruneDecision
 from tunelab.pruners._curves import single_direction
 from tunelab.pruners._successive_halving import auto_max_resource
-from tunelab.pruners._validate import check_real
 
 __all__ = ["CurvePruner", "optimistic_final"]
 

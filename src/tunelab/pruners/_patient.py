@@ -5,11 +5,10 @@ from __future__ import annotations
 import math
 
 from tunelab._records import FrozenTrial
-from tunelab._validate import check_int
+from tunelab._validate import check_int, check_real
 from tunelab._view import StudyView
 from tunelab.pruners._base import BasePruner, PruneDecision
 from tunelab.pruners._curves import is_better, single_direction
-from tunelab.pruners._validate import check_real
 
 __all__ = ["PatientPruner"]
 

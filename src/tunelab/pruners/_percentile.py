@@ -7,11 +7,10 @@ import math
 import numpy as np
 
 from tunelab._records import FrozenTrial, StudyDirection, TrialState
-from tunelab._validate import check_int
+from tunelab._validate import check_int, check_real
 from tunelab._view import StudyView
 from tunelab.pruners._base import BasePruner, PruneDecision
 from tunelab.pruners._curves import best_up_to, reached, single_direction
-from tunelab.pruners._validate import check_real
 
 __all__ = ["MedianPruner", "PercentilePruner"]
 

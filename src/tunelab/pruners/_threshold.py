@@ -5,10 +5,9 @@ from __future__ import annotations
 import math
 
 from tunelab._records import FrozenTrial
-from tunelab._validate import check_int
+from tunelab._validate import check_int, check_real
 from tunelab._view import StudyView
 from tunelab.pruners._base import BasePruner, PruneDecision
-from tunelab.pruners._validate import check_real
 
 __all__ = ["ThresholdPruner"]
 
