@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Literal
 
@@ -89,15 +90,7 @@ class HyperbandPruner(BasePruner):
 
     def bracket_of(self, study_name: str, number: int, n_brackets: int) -> int:
         """The bracket of trial ``number``: the same in every process."""
-        s_max = n_brackets - 1
-        weights = [self._eta ** (s_max - b) / (s_max - b + 1) for b in range(n_brackets)]
-        digest = hashlib.sha256(f"{study_name}\x00{number}".encode()).digest()
-        u = int.from_bytes(digest[:8], "big") / 2**64 * sum(weights)
-        for bracket, weight in enumerate(weights):
-            if u < weight:
-                return bracket
-            u -= weight
-        return n_brackets - 1
+        return _bracket(study_name, number, n_brackets, self._eta)
 
     def prune(self, study: StudyView, trial: FrozenTrial) -> PruneDecision:
         top = (
@@ -118,3 +111,20 @@ class HyperbandPruner(BasePruner):
         attrs = {BRACKET_ATTR: bracket, **inner.attrs}
         reason = f"Hyperband bracket {bracket} of {n}: {inner.reason}" if inner.prune else ""
         return PruneDecision(inner.prune, reason, attrs)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _bracket(study_name: str, number: int, n_brackets: int, eta: int) -> int:
+    """Hyperband's bracket for a trial.
+
+    Pure, so cached: every decision filters all of the study's trials by it.
+    """
+    s_max = n_brackets - 1
+    weights = [eta ** (s_max - b) / (s_max - b + 1) for b in range(n_brackets)]
+    digest = hashlib.sha256(f"{study_name}\x00{number}".encode()).digest()
+    u = int.from_bytes(digest[:8], "big") / 2**64 * sum(weights)
+    for bracket, weight in enumerate(weights):
+        if u < weight:
+            return bracket
+        u -= weight
+    return n_brackets - 1
