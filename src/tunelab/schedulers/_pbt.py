@@ -153,10 +153,10 @@ class PBT(BaseSampler):
     # -- planning ------------------------------------------------------------------------
 
     def _rng(self, *key: int) -> np.random.Generator:
-        base = [] if self._seed is None else [self._seed]
+        """Seeded per (seed, *key), so every worker plans a segment the same way."""
         if self._seed is None:
             return np.random.default_rng()
-        return np.random.default_rng([*base, *key])
+        return np.random.default_rng([self._seed, *key])
 
     def plan_waiting(self, study: StudyView) -> WaitingBatch:
         if len(study.directions) != 1:

@@ -265,9 +265,10 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
                     trial.report(mean, epoch)
                     if trial.should_prune():
                         raise tl.TrialPruned()
-            for k, fold in enumerate(folds.final_scores(scorers, return_train, error_score)):
+            final = folds.final_scores(scorers, return_train, error_score)
+            for k, fold in enumerate(final):
                 trial.set_user_attr(FOLD_ATTR.format(k), fold)
-            return float(np.mean([f["test"][refit_metric] for f in folds.last]))
+            return float(np.mean([f["test"][refit_metric] for f in final]))
 
         def objective(trial: tl.Trial) -> float:
             if n_epochs:
@@ -499,7 +500,6 @@ class _EpochFolds:
         self._fit_params = fit_params
         self._fit_time = [0.0] * len(models)
         self._failed: list[str | None] = [None] * len(models)
-        self.last: list[dict[str, Any]] = []
 
     def train_epoch(self, scorer: Any, error_score: Any) -> float:
         """One more pass for every fold; the mean validation score of ``scorer``."""
@@ -523,7 +523,6 @@ class _EpochFolds:
                 self._fit_time[k] += time.perf_counter() - start
             ok = self._failed[k] is None
             scores.append(float(scorer(model, X_test, y_test)) if ok else float(error_score))
-        self.last = [{"test": {"_": s}} for s in scores]
         return float(np.mean(scores))
 
     def final_scores(
@@ -557,7 +556,6 @@ class _EpochFolds:
                     name: float(s(model, X_train, y_train)) for name, s in scorers.items()
                 }
             out.append(record)
-        self.last = out
         return out
 
 
