@@ -20,7 +20,6 @@ from tunelab.study._options import StudyOptions
 from tunelab.study._pareto import pareto_front
 from tunelab.study._view_impl import StorageStudyView
 from tunelab.trial import Trial
-from tunelab.trial._checkpoint import checkpoint_root
 from tunelab.trial._trial import FIXED_PARAMS_ATTR, TrialContext, check_json
 
 __all__ = ["Study"]
@@ -75,7 +74,7 @@ class Study:
             grace_period=self._options.grace_period,
             max_trials=self._options.max_trials,
             on_stale=None if callback is None else (lambda trial: callback(self, trial)),
-            checkpoint_root=checkpoint_root(getattr(storage, "url", None), record.name),
+            checkpoint_root=self._view.checkpoint_root,
         )
         self._stop_requested = False
 
