@@ -139,6 +139,7 @@ def main() -> None:
     )
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     task_wins = 0
+    pruning_wins = 0
     for name in names:
         estimator, space, X, y, scoring = tasks[name]
         classifier = name != "hgb_diabetes"
@@ -194,6 +195,7 @@ def main() -> None:
         wins = sum(t > r for t, r in zip(rows["tune"], rows["random"], strict=True))
         med = {k: statistics.median(v) for k, v in rows.items()}
         task_wins += med["tune"] > med["random"]
+        pruning_wins += med["reach"] <= 0.6
         print(
             f"| {name} | {scoring} | {med['random']:.4f} | {med['tune']:.4f} | "
             f"{wins}/{args.seeds} | {med['pruned']:.4f} | {100 * med['ratio']:.0f}% | "
@@ -202,6 +204,10 @@ def main() -> None:
         )
         sys.stdout.flush()
     print(f"\nTuneSearchCV's median best score is higher on {task_wins} of {len(names)} tasks.")
+    print(
+        "With pruning, TuneSearchCV reaches the unpruned best score with at most 60% of the "
+        f"unpruned fit time (median over seeds) on {pruning_wins} of {len(names)} tasks."
+    )
 
 
 if __name__ == "__main__":

@@ -17,14 +17,14 @@ N = IntDistribution(1, 10)
 C = CategoricalDistribution(["a", "b"])
 
 
-def _trials(count, dists, state=TrialState.COMPLETE) -> list[FrozenTrial]:
+def _trials(count, dists, state=TrialState.COMPLETE, valued=True) -> list[FrozenTrial]:
     params = {"x": 0.5, "n": 3, "c": "a", "d": "b"}
     return [
         FrozenTrial(
             trial_id=i,
             number=i,
             state=state,
-            values=(float(i),),
+            values=(float(i),) if valued else None,
             params={k: params[k] for k in dists},
             distributions=dists,
         )
@@ -49,7 +49,10 @@ def test_the_documented_rule() -> None:
     branchy = _trials(6, {"x": X, "c": C}) + _trials(6, {"n": N, "c": C})
     assert _rule(branchy) == "tpe"  # a tree-structured space
     assert _rule(branchy[4:8]) == "random"  # ...whose start is random, not Sobol
-    assert _rule(_trials(12, numeric, TrialState.PRUNED)) == "random"  # nothing COMPLETE
+    # PRUNED trials count when they reported a value (the model learns from it) ...
+    assert _rule(_trials(12, numeric, TrialState.PRUNED)) == "gp"
+    # ... and not when they were pruned before reporting anything.
+    assert _rule(_trials(12, numeric, TrialState.PRUNED, valued=False)) == "random"
 
 
 def test_each_trial_records_the_sampler_that_proposed_it() -> None:

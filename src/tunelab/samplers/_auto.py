@@ -2,7 +2,10 @@
 
 The rule, applied before every trial to the finished (COMPLETE or PRUNED) history:
 
-1. Fewer than ``n_startup_trials`` COMPLETE trials: a scrambled Sobol sequence
+Trials *observed* below are the COMPLETE ones and the PRUNED ones that reported a value
+(the model-based samplers learn from both; with pruning, most trials end PRUNED).
+
+1. Fewer than ``n_startup_trials`` observed trials: a scrambled Sobol sequence
    (:class:`QMCSampler`) spreads the first points evenly while every trial had the same
    parameters; the very first trial, and the start of a tree-structured space, are
    random (measured: a Sobol start on one branch's space made TPE lock into a deceptive
@@ -13,7 +16,7 @@ The rule, applied before every trial to the finished (COMPLETE or PRUNED) histor
    per branch) or a categorical-heavy one (at least half of the parameters categorical):
    grouped multivariate TPE, which models each branch on the trials that have it instead
    of treating the space as a flat box with holes.
-4. A fixed, mostly numeric space with fewer than ``gp_max_trials`` COMPLETE trials:
+4. A fixed, mostly numeric space with fewer than ``gp_max_trials`` observed trials:
    :class:`GPSampler`, the most sample-efficient model while the history is small.
 5. Beyond that, an all-numeric space of at least two dimensions: :class:`CmaEsSampler`,
    warm-started once from the trials so far (cheap per suggestion for long runs);
@@ -68,17 +71,21 @@ def choose(
         >>> choose([], 1, n_startup_trials=10, gp_max_trials=200)
         'random'
     """
-    complete = sum(1 for t in history if t.state is TrialState.COMPLETE)
-    if complete == 0:
+    observed = sum(
+        1
+        for t in history
+        if t.state is TrialState.COMPLETE or (t.state is TrialState.PRUNED and t.values)
+    )
+    if observed == 0:
         return "random"
     conditional, numeric, categorical = _profile(history)
-    if complete < n_startup_trials:
+    if observed < n_startup_trials:
         return "random" if conditional else "qmc"
     if n_objectives > 1:
         return "tpe"
     if conditional or categorical * 2 >= numeric + categorical:
         return "tpe"
-    if complete < gp_max_trials:
+    if observed < gp_max_trials:
         return "gp"
     return "cmaes" if categorical == 0 and numeric >= 2 else "tpe"
 
@@ -88,8 +95,8 @@ class AutoSampler(BaseSampler):
 
     Args:
         seed: Seeds every underlying sampler.
-        n_startup_trials: COMPLETE trials drawn by the quasi-random sequence first.
-        gp_max_trials: Up to this many COMPLETE trials a fixed numeric space uses the
+        n_startup_trials: Observed trials drawn by the quasi-random sequence first.
+        gp_max_trials: Up to this many observed trials a fixed numeric space uses the
             Gaussian-process sampler; beyond it, CMA-ES or TPE (cheaper per suggestion).
 
     Raises:

@@ -215,7 +215,7 @@ def test_pending_trials_are_fantasised_so_parallel_suggestions_spread() -> None:
     assert abs(second - x_busy) > 5 * abs(again - x_idle)
 
 
-def test_failed_and_pruned_trials_are_ignored() -> None:
+def test_failed_trials_and_pruned_trials_without_a_value_are_ignored() -> None:
     sampler = GPSampler(seed=0, n_startup_trials=3)
     study = tl.create_study(sampler=sampler)
 
@@ -230,6 +230,48 @@ def test_failed_and_pruned_trials_are_ignored() -> None:
     study.optimize(objective, n_trials=15, catch=RuntimeError)
     X, values = sampler._history(study.view(), _encoder({"x": FloatDistribution(-5.0, 5.0)}))
     assert X.shape == (5, 1) and values.shape == (5,)
+
+
+def _pruned_half(trial: tl.Trial) -> float:
+    """Reports its value, then every other trial is pruned (keeping that value)."""
+    value = quadratic_1d(trial)
+    trial.report(value, 0)
+    if trial.number % 2:
+        raise tl.TrialPruned()
+    return value
+
+
+@pytest.mark.parametrize("consider_pruned", [True, False])
+def test_pruned_trials_are_observed_at_their_last_value(consider_pruned: bool) -> None:
+    sampler = GPSampler(seed=0, n_startup_trials=6, consider_pruned=consider_pruned)
+    study = tl.create_study(sampler=sampler)
+    study.optimize(_pruned_half, n_trials=8)
+    view = study.view()
+    _, values = sampler._history(view, _encoder({"x": FloatDistribution(-5.0, 5.0)}))
+    expected = [t for t in study.trials if consider_pruned or t.state is TrialState.COMPLETE]
+    assert values.tolist() == [t.values[0] for t in expected]  # type: ignore[index]
+    # 8 observed trials are past the start-up; 4 COMPLETE ones are not.
+    space = sampler.infer_relative_search_space(view, study.trials[-1])
+    assert bool(space) is consider_pruned
+
+
+def test_learning_from_pruned_trials_finds_the_minimum_sooner() -> None:
+    """With most trials pruned, only the sampler that learns from them converges."""
+
+    def mostly_pruned(trial: tl.Trial) -> float:
+        value = quadratic_1d(trial)
+        trial.report(value, 0)
+        if trial.number % 4:
+            raise tl.TrialPruned()
+        return value
+
+    errors = {}
+    for consider_pruned in (True, False):
+        sampler = GPSampler(seed=3, n_startup_trials=5, consider_pruned=consider_pruned)
+        study = tl.create_study(sampler=sampler)
+        study.optimize(mostly_pruned, n_trials=16)
+        errors[consider_pruned] = min(abs(t.params["x"] - 1.3) for t in study.trials[8:])
+    assert errors[True] < 0.05 < errors[False]
 
 
 def test_max_history_keeps_the_best_quarter_and_the_most_recent() -> None:

@@ -87,11 +87,16 @@ class GPSampler(BaseSampler):
     the configuration that maximises the acquisition function. Suited to expensive
     objectives with up to a few hundred trials and a few dozen parameters.
 
-    * **Search space**: the parameters that every COMPLETE trial shares (with the same
-      distribution), sorted by name. Until ``n_startup_trials`` trials are COMPLETE,
+    * **Search space**: the parameters that every observed trial shares (with the same
+      distribution), sorted by name. Until ``n_startup_trials`` trials are observed,
       and for parameters outside that space (conditional ones), ``independent_sampler``
       decides.
-    * **History**: FAIL and PRUNED trials are ignored. RUNNING trials that already hold
+    * **History**: the observed trials are the COMPLETE ones and, with
+      ``consider_pruned`` (the default), the PRUNED ones at their last reported value:
+      a pruned trial was stopped because that value was poor, and the model should
+      know the region is poor (for cross-validation folds the running mean is even an
+      unbiased estimate of the final score). FAIL trials are ignored. RUNNING trials
+      that already hold
       every parameter of the space are *fantasised* at their posterior mean (kriging
       believer), so parallel workers spread out instead of piling onto one point (a
       trial's parameters are recorded as its objective suggests them, so a trial that
@@ -99,7 +104,7 @@ class GPSampler(BaseSampler):
     * **Targets** are standardised; maximised objectives are negated first.
     * **Noise** variance is fitted, unless ``deterministic_objective`` pins it at a tiny
       value (``1e-6`` of the standardised variance).
-    * **Large studies**: only ``max_history`` (default 200) COMPLETE trials are used: the
+    * **Large studies**: only ``max_history`` (default 200) observed trials are used: the
       best ``m // 4`` of them and the most recent of the others.
     * **Multi-objective** studies are not supported: sampling raises ``ValueError``.
     * **Determinism**: a suggestion depends on ``seed``, the trial number, the history
@@ -111,7 +116,7 @@ class GPSampler(BaseSampler):
 
     Args:
         seed: Seed of the sampler's random state (and of the default independent sampler).
-        n_startup_trials: COMPLETE trials drawn by ``independent_sampler`` before the
+        n_startup_trials: Observed trials drawn by ``independent_sampler`` before the
             GP takes over.
         acquisition: ``"logei"`` (log expected improvement), ``"ucb"`` (upper
             confidence bound) or ``"mean"`` (posterior mean, pure exploitation).
@@ -120,10 +125,12 @@ class GPSampler(BaseSampler):
             parameters; the noise is then not fitted.
         independent_sampler: Draws start-up trials and parameters outside the space;
             a :class:`~tunelab.samplers.RandomSampler` with the same seed by default.
-        max_history: Use at most this many COMPLETE trials (fitting costs ``O(n^3)``).
+        max_history: Use at most this many observed trials (fitting costs ``O(n^3)``).
         time_budget: Seconds per suggestion. Past it, no new fitting restart or local
             search begins, and if it is spent before the local search, the best of the
             scored Sobol candidates is suggested.
+        consider_pruned: Learn from PRUNED trials at their last reported value
+            (``False``: only COMPLETE trials are observed).
 
     Raises:
         ValueError: An option is out of range (``seed`` must be an integer >= 0).
@@ -149,6 +156,7 @@ class GPSampler(BaseSampler):
         independent_sampler: BaseSampler | None = None,
         max_history: int | None = 200,
         time_budget: float | None = None,
+        consider_pruned: bool = True,
     ) -> None:
         check_int("seed", seed, 0, allow_none=True)
         check_int("n_startup_trials", n_startup_trials, 1)
@@ -165,6 +173,9 @@ class GPSampler(BaseSampler):
         self._independent = independent_sampler or RandomSampler(seed)
         self._max_history = max_history
         self._time_budget = None if time_budget is None else float(time_budget)
+        self._states = (
+            (TrialState.COMPLETE, TrialState.PRUNED) if consider_pruned else (TrialState.COMPLETE,)
+        )
         self._lock = threading.Lock()
         self._warm: dict[str, Hyperparameters] = {}
 
@@ -189,10 +200,10 @@ class GPSampler(BaseSampler):
         self, study: StudyView, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
         self._check_single_objective(study)
-        complete = study.get_trials(states=(TrialState.COMPLETE,))
-        if len(complete) < self._n_startup:
+        observed = self._observed(study)
+        if len(observed) < self._n_startup:
             return {}
-        space = intersection_search_space(complete)
+        space = intersection_search_space(observed, include_pruned=True)
         return {name: dist for name, dist in space.items() if not dist.is_single()}
 
     def sample_relative(
@@ -257,17 +268,19 @@ class GPSampler(BaseSampler):
     def _history(
         self, study: StudyView, encoder: SearchSpaceEncoder
     ) -> tuple[FloatArray, FloatArray]:
-        """``(n, D)`` encoded rows and ``(n,)`` raw values of the usable COMPLETE trials."""
+        """``(n, D)`` encoded rows and ``(n,)`` raw values of the usable observed trials."""
         usable: Sequence[FrozenTrial] = [
-            t
-            for t in study.get_trials(states=(TrialState.COMPLETE,))
-            if math.isfinite(_value(t)) and _matches(t, encoder.space)
+            t for t in self._observed(study) if _matches(t, encoder.space)
         ]
         usable = self._window(usable, study.directions[0])
         if not usable:
             return np.empty((0, encoder.dim)), np.empty(0)
         X = np.array([encoder.encode(t.params) for t in usable])
         return X, np.array([_value(t) for t in usable])
+
+    def _observed(self, study: StudyView) -> list[FrozenTrial]:
+        """The COMPLETE (and PRUNED) trials with one finite value."""
+        return [t for t in study.get_trials(states=self._states) if math.isfinite(_value(t))]
 
     def _window(
         self, trials: Sequence[FrozenTrial], direction: StudyDirection
