@@ -172,6 +172,38 @@ def test_command_timeout_fails_the_trial(
     assert "no trial completed" in err and "timed out after 0.5 s" in err
 
 
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie waiting to be reaped is not)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc to see the child")
+def test_a_timeout_kills_the_commands_children_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A shell command's own children must not outlive the trial (or keep it waiting)."""
+    config = _write(
+        tmp_path,
+        """
+        n_trials: 1
+        space:
+          x: {type: float, low: 0.1, high: 0.2}
+        objective:
+          command: "sleep 60 > /dev/null 2>&1 & echo $! > child.pid; wait"
+          shell: true
+          timeout: 0.5
+        """,
+    )
+    code, _, err = run_cli(capsys, "run", str(config), "--quiet")
+    assert code == 1 and "timed out after 0.5 s" in err
+    child = int((tmp_path / "child.pid").read_text())
+    assert not _running(child)
+
+
 def test_ask_and_tell(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = _write(tmp_path, BASE + "objective: {function: 'objectives:quadratic'}\n")
     code, out, _ = run_cli(capsys, "ask", str(config))
@@ -252,6 +284,40 @@ def test_ask_and_tell(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
             BASE + "objective: {function: 'missing_module:f'}\n",
             "objective.function: cannot import",
         ),
+        (
+            "space: {x: {type: [float], low: 0, high: 1}}\nobjective: {function: 'm:f'}\n",
+            "space.x.type: must be float, int or categorical, got ['float']",
+        ),
+        (
+            "space: {n: {type: int, low: 0, high: 9, step: 1.5}}\nobjective: {function: 'm:f'}\n",
+            "space.n.step: must be an integer, got 1.5",
+        ),
+        (
+            "space:\n  k: {type: categorical, choices: [a, b]}\n"
+            "  x: {type: float, low: 0, high: 1, when: {k: c}}\nobjective: {function: 'm:f'}\n",
+            "space.x.when.k: 'c' is not one of k's choices ['a', 'b']",
+        ),
+        (
+            BASE.replace("sampler: {name: tpe, seed: 0}", "sampler: {name: [tpe]}")
+            + "objective: {function: 'm:f'}\n",
+            "sampler.name: unknown sampler ['tpe']",
+        ),
+        (BASE + "study_name: [a]\nobjective: {function: 'm:f'}\n", "study_name: must be a string"),
+        (
+            BASE + "n_trials: 5\nobjective: {function: 'm:f'}\n",
+            "n_trials: key given twice in one mapping (line",
+        ),
+        (BASE + "objective: {command: 'echo {x'}\n", "objective.command: expected '}'"),
+        (BASE + "objective: {command: 'echo \"{x}'}\n", "objective.command: No closing quotation"),
+        (BASE + "objective: {command: 'echo {x}', cwd: nowhere}\n", "objective.cwd: 'nowhere'"),
+        (
+            BASE + "objective: {function: 'syntax_error:f'}\n",
+            "objective.function: importing 'syntax_error' failed: SyntaxError",
+        ),
+        (
+            BASE + "objective: {function: 'raises_on_import:f'}\n",
+            "objective.function: importing 'raises_on_import' failed: RuntimeError: no GPU",
+        ),
         ("space: [1, 2\n", "is not valid YAML (line"),
         ("- 1\n- 2\n", "must be a YAML mapping at the top level"),
     ],
@@ -262,6 +328,8 @@ def test_config_errors_name_the_yaml_path(
     if "sampler: annealing" in body or "pruner: {name: median, patience" in body:
         body = body.replace("sampler: {name: tpe, seed: 0}\n", "")
     config = _write(tmp_path, body)
+    (tmp_path / "syntax_error.py").write_text("def f(:\n")
+    (tmp_path / "raises_on_import.py").write_text("raise RuntimeError('no GPU')\n")
     code, out, err = run_cli(capsys, "run", str(config), "--quiet")
     assert_one_line_error(code, out, err, fragment)
     assert fragment in err

@@ -336,11 +336,12 @@ def test_warm_start_begins_near_the_source_optimum() -> None:
     sampler = CmaEsSampler(seed=0, n_startup_trials=0, source_trials=source.trials)
     study = tl.create_study(sampler=sampler)
     space = {"x": FloatDistribution(0.0, 1.0), "y": FloatDistribution(0.0, 1.0)}
-    _ask_tell(study, lambda p: (p["x"] - 0.8) ** 2 + (p["y"] - 0.15) ** 2, 6, space)
+    _ask_tell(study, lambda p: (p["x"] - 0.8) ** 2 + (p["y"] - 0.15) ** 2, 10, space)
     points = np.array([[t.params["x"], t.params["y"]] for t in study.trials])
-    assert np.linalg.norm(points.mean(axis=0) - [0.8, 0.15]) < 0.1
+    # Over source seeds 0-7 this distance was 0.02-0.11; a cold start's is about 0.45.
+    assert np.linalg.norm(points.mean(axis=0) - [0.8, 0.15]) < 0.15
     cold = tl.create_study(sampler=CmaEsSampler(seed=0, n_startup_trials=0))
-    _ask_tell(cold, lambda p: 0.0, 6, space)
+    _ask_tell(cold, lambda p: 0.0, 10, space)
     cold_points = np.array([[t.params["x"], t.params["y"]] for t in cold.trials])
     assert np.linalg.norm(cold_points.mean(axis=0) - [0.8, 0.15]) > 0.2
 

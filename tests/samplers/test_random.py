@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -116,8 +117,7 @@ def test_log_int_reaches_both_ends() -> None:
     dist = IntDistribution(1, 4, log=True)
     sampler = RandomSampler(seed=0)
     study = tl.create_study(sampler=sampler)
-    frozen = study.ask().snapshot()
-    values = {sampler.sample_independent(study.view(), frozen, "n", dist) for _ in range(200)}
+    values = {study.ask({"n": dist}).params["n"] for _ in range(200)}
     assert values == {1, 2, 3, 4}
 
 
@@ -128,12 +128,23 @@ def test_single_value_distribution_returns_that_value() -> None:
 
 
 def test_continuous_float_draws_are_distinct() -> None:
-    sampler = RandomSampler(seed=0)
-    study = tl.create_study(sampler=sampler)
-    frozen = study.ask().snapshot()
+    study = tl.create_study(sampler=RandomSampler(seed=0))
     dist = FloatDistribution(0.0, 1.0)
-    values = [sampler.sample_independent(study.view(), frozen, "x", dist) for _ in range(50)]
+    values = [study.ask({"x": dist}).params["x"] for _ in range(50)]
     assert len(set(values)) == 50
+
+
+def test_a_resumed_seeded_study_continues_instead_of_repeating(tmp_path: Path) -> None:
+    """A fresh sampler (a new process, ``tunelab ask``) draws for the next trial number."""
+    space = {"x": FloatDistribution(0.0, 1.0)}
+    uninterrupted = tl.create_study(sampler=RandomSampler(seed=0))
+    drawn = [uninterrupted.ask(space).params["x"] for _ in range(6)]
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    first = tl.create_study(storage=storage, study_name="s", sampler=RandomSampler(seed=0))
+    assert [first.ask(space).params["x"] for _ in range(3)] == drawn[:3]
+    resumed = tl.load_study(storage=storage, study_name="s", sampler=RandomSampler(seed=0))
+    assert [resumed.ask(space).params["x"] for _ in range(3)] == drawn[3:]
+    assert len(set(drawn)) == 6
 
 
 @settings(max_examples=100, deadline=None)

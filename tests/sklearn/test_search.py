@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pickle
+import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -13,7 +15,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.datasets import load_breast_cancer, load_iris
 from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.model_selection import GridSearchCV, RandomizedSearchCV, cross_val_score
+from sklearn.model_selection import GridSearchCV, KFold, RandomizedSearchCV, cross_val_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.svm import SVC
@@ -219,6 +221,44 @@ def test_error_score_nan_warns_and_ranks_failures_last() -> None:
         pytest.warns(FitFailedWarning),
     ):
         TuneSearchCV(_Fragile(), {"fail": [True]}, n_trials=1, cv=2).fit(X, y)
+
+
+class _NeedsClassTwo(ClassifierMixin, BaseEstimator):
+    """Fails to fit on training folds without class 2 (``strict``), else predicts 0."""
+
+    def __init__(self, strict: bool = True) -> None:
+        self.strict = strict
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> _NeedsClassTwo:
+        if self.strict and 2 not in set(y):
+            raise RuntimeError("class 2 is missing")
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return np.zeros(len(X), dtype=int)
+
+
+def test_a_fit_failing_on_some_folds_scores_error_score_there_only() -> None:
+    X3, y3 = np.arange(60.0).reshape(-1, 1), np.repeat([0, 1, 2], 20)
+    grid = {"strict": [True, False]}
+    kwargs: dict[str, Any] = {"cv": KFold(3), "refit": False}  # fold 2 trains without class 2
+    with pytest.warns(FitFailedWarning, match="class 2 is missing"):
+        ours = TuneSearchCV(
+            _NeedsClassTwo(), grid, n_trials=2, sampler=tl.samplers.GridSampler(grid), **kwargs
+        ).fit(X3, y3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = GridSearchCV(_NeedsClassTwo(), grid, **kwargs).fit(X3, y3)
+    order = [ours.cv_results_["params"].index(p) for p in theirs.cv_results_["params"]]
+    for k in range(3):
+        np.testing.assert_array_equal(
+            ours.cv_results_[f"split{k}_test_score"][order],
+            theirs.cv_results_[f"split{k}_test_score"],
+        )
+    strict = theirs.cv_results_["params"].index({"strict": True})
+    assert np.isnan(theirs.cv_results_["split2_test_score"][strict])  # the failing fold...
+    assert theirs.cv_results_["split0_test_score"][strict] == 1.0  # ...and only that one
 
 
 def test_clone_pickle_and_nested_cross_validation() -> None:

@@ -188,6 +188,12 @@ def _number(value: Any, path: str) -> float:
     return number
 
 
+def _integer(value: Any, path: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ConfigError(path, f"must be an integer, got {value!r}")
+    return value
+
+
 def _named(value: Any, path: str, table: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     if isinstance(value, str):
         name, options = value, {}
@@ -198,7 +204,7 @@ def _named(value: Any, path: str, table: dict[str, Any]) -> tuple[str, dict[str,
         if "name" not in options:
             raise ConfigError(path, f"needs a 'name' ({', '.join(table)})")
         name = options.pop("name")
-    if name not in table:
+    if not isinstance(name, str) or name not in table:
         raise ConfigError(
             f"{path}.name" if not isinstance(value, str) else path,
             f"unknown {path} {name!r}; choose one of {', '.join(table)}",
@@ -209,7 +215,7 @@ def _named(value: Any, path: str, table: dict[str, Any]) -> tuple[str, dict[str,
 def _parameter(name: str, spec: Any, path: str, earlier: dict[str, Parameter]) -> Parameter:
     spec = _expect(spec, dict, path, "a mapping with 'type'")
     kind = spec.get("type")
-    if kind not in _PARAM:
+    if not isinstance(kind, str) or kind not in _PARAM:
         raise ConfigError(f"{path}.type", f"must be float, int or categorical, got {kind!r}")
     _unknown(spec, _PARAM[kind], path)
     when: dict[str, list[Any]] = {}
@@ -221,6 +227,15 @@ def _parameter(name: str, spec: Any, path: str, earlier: dict[str, Parameter]) -
                     f"{path}.when.{parent}", "must name a parameter defined above this one"
                 )
             when[str(parent)] = list(values) if isinstance(values, list) else [values]
+            parent_dist = earlier[parent].distribution
+            if isinstance(parent_dist, CategoricalDistribution):
+                allowed = parent_dist.choices
+                missing = [v for v in when[str(parent)] if v not in allowed]
+                if missing:
+                    raise ConfigError(
+                        f"{path}.when.{parent}",
+                        f"{missing[0]!r} is not one of {parent}'s choices {list(allowed)}",
+                    )
     try:
         if kind == "categorical":
             choices = _expect(spec.get("choices"), list, f"{path}.choices", "a list of values")
@@ -243,14 +258,13 @@ def _parameter(name: str, spec: Any, path: str, earlier: dict[str, Parameter]) -
                     step=None if step is None else _number(step, f"{path}.step"),
                 )
             else:
-                for key, value in (("low", spec["low"]), ("high", spec["high"])):
-                    if not isinstance(value, int) or isinstance(value, bool):
-                        raise ConfigError(f"{path}.{key}", f"must be an integer, got {value!r}")
+                for key in ("low", "high"):
+                    _integer(spec[key], f"{path}.{key}")
                 dist = IntDistribution(
                     int(low),
                     int(high),
                     log=log,
-                    step=1 if step is None else int(_number(step, f"{path}.step")),
+                    step=1 if step is None else _integer(step, f"{path}.step"),
                 )
     except ConfigError:
         raise
@@ -343,7 +357,8 @@ def parse_config(data: Any, path: Path) -> StudyConfig:
     if storage is None:
         storage = f"sqlite:///{(path.parent / 'tunelab.db').as_posix()}"
     _expect(storage, str, "storage", "a storage URL")
-    study_name = str(data.get("study_name") or path.stem)
+    study_name = data.get("study_name") or path.stem
+    _expect(study_name, str, "study_name", "a string")
     pruner = None if data.get("pruner") is None else _named(data["pruner"], "pruner", _PRUNERS)
     return StudyConfig(
         path=path,
@@ -358,6 +373,28 @@ def parse_config(data: Any, path: Path) -> StudyConfig:
         space=list(space.values()),
         objective=_objective(data["objective"]),
     )
+
+
+def _unique_key_loader() -> Any:
+    """A ``yaml.SafeLoader`` that rejects a key given twice in one mapping."""
+    import yaml
+
+    class UniqueKeyLoader(yaml.SafeLoader):  # type: ignore[misc]
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if isinstance(key, str) and key in seen:
+                    mark = key_node.start_mark
+                    raise ConfigError(
+                        key,
+                        f"key given twice in one mapping (line {mark.line + 1}); "
+                        "YAML would silently keep the last",
+                    )
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    return UniqueKeyLoader
 
 
 def load_config(path: str | Path) -> StudyConfig:
@@ -375,7 +412,7 @@ def load_config(path: str | Path) -> StudyConfig:
     except OSError as exc:
         raise ConfigError("", f"cannot read {file}: {exc.strerror or exc}") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_unique_key_loader())  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""

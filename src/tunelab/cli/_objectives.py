@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
 import json
 import math
 import os
 import shlex
+import signal
 import string
 import subprocess
 import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import tunelab as tl
@@ -93,6 +96,11 @@ class FunctionObjective:
                 raise ConfigError(
                     "objective.function", f"cannot import {module_name!r}: {exc}"
                 ) from None
+            except Exception as exc:  # the module itself is broken: say where
+                raise ConfigError(
+                    "objective.function",
+                    f"importing {module_name!r} failed: {type(exc).__name__}: {exc}",
+                ) from None
             function: Any = module
             for part in attr.split("."):
                 function = getattr(function, part, None)
@@ -120,6 +128,18 @@ def _jsonable(value: Any) -> bool:
     )
 
 
+_POSIX = os.name == "posix"
+
+
+def _kill_tree(process: subprocess.Popen[str]) -> None:
+    """Kill ``process`` and, on POSIX, every process of its group (a shell's children)."""
+    if _POSIX:
+        with contextlib.suppress(ProcessLookupError, PermissionError):  # the group is gone
+            os.killpg(process.pid, signal.SIGKILL)
+    elif process.poll() is None:
+        process.kill()
+
+
 class CommandObjective:
     """Runs the command template once per trial.
 
@@ -140,8 +160,16 @@ class CommandObjective:
         self._shell = spec.shell
         self._cwd = spec.cwd or str(config.path.parent)
         self._env = spec.env
+        if not Path(self._cwd).is_dir():
+            raise ConfigError("objective.cwd", f"{self._cwd!r} is not a directory")
         names = {p.name for p in config.space}
-        for _, field, _, _ in string.Formatter().parse(self._template):
+        try:
+            fields = [f for _, f, _, _ in string.Formatter().parse(self._template)]
+            if not self._shell:
+                shlex.split(self._template)
+        except ValueError as exc:
+            raise ConfigError("objective.command", f"{exc}: {self._template!r}") from None
+        for field in fields:
             if field is not None and field not in names:
                 raise ConfigError(
                     "objective.command",
@@ -173,6 +201,7 @@ class CommandObjective:
             stderr=subprocess.PIPE,
             text=True,
             bufsize=1,
+            start_new_session=_POSIX,  # its own process group: a kill reaches its children
         ) as process:
             reader = threading.Thread(
                 target=lambda: stderr.extend(process.stderr or ()), daemon=True
@@ -181,7 +210,7 @@ class CommandObjective:
 
             def expire() -> None:
                 timed_out.set()
-                process.kill()
+                _kill_tree(process)
 
             timer = threading.Timer(self._timeout, expire) if self._timeout else None
             if timer is not None:
@@ -193,15 +222,14 @@ class CommandObjective:
                         continue
                     last = text
                     if self._report(trial, text):
-                        process.kill()
+                        _kill_tree(process)
                         raise tl.TrialPruned()
                 code = process.wait()
             finally:
                 if timer is not None:
                     timer.cancel()
-                if process.poll() is None:
-                    process.kill()
-                    process.wait()
+                _kill_tree(process)  # children left behind, or an interrupted command
+                process.wait()
                 reader.join(timeout=5)
         tail = "".join(stderr).strip()
         if timed_out.is_set():

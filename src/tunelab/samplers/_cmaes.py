@@ -73,6 +73,7 @@ from tunelab._view import StudyView
 from tunelab.distributions import BaseDistribution, FloatDistribution, IntDistribution
 from tunelab.samplers._base import BaseSampler
 from tunelab.samplers._random import RandomSampler
+from tunelab.samplers._seeding import base_seed
 
 __all__ = ["CmaEsSampler"]
 
@@ -207,7 +208,7 @@ class CmaEsSampler(BaseSampler):
     ) -> None:
         _check_options(seed, x0, sigma0, n_startup_trials, restart_strategy, popsize)
         _check_source(source_trials, x0, sigma0)
-        self._seed = int(np.random.default_rng().integers(2**31)) if seed is None else seed
+        self._seed = base_seed(seed)
         self._x0 = dict(x0) if x0 is not None else None
         self._sigma0 = float(sigma0) if sigma0 is not None else None
         self._n_startup_trials = n_startup_trials

@@ -22,6 +22,7 @@ from tunelab.distributions import (
 )
 from tunelab.exceptions import SearchSpaceExhausted
 from tunelab.samplers._base import BaseSampler, WaitingBatch
+from tunelab.samplers._seeding import base_seed, trial_rng
 
 __all__ = ["GridSampler"]
 
@@ -101,7 +102,7 @@ class GridSampler(BaseSampler):
         self._grid = Grid({name: _enumerate(name, spec) for name, spec in search_space.items()})
         blob = json.dumps([[n, list(self._grid.values_of(n))] for n in self._grid.names])
         self._fingerprint = hashlib.sha1(blob.encode()).hexdigest()[:12]
-        self._rng = np.random.default_rng(seed)
+        self._seed = base_seed(seed)
         size = len(self._grid)
         if seed is None or size < 2:
             self._mult, self._shift = 1, 0
@@ -151,4 +152,4 @@ class GridSampler(BaseSampler):
             )
         # A trial the grid did not plan (e.g. enqueued by hand): pick a grid value.
         values = self._grid.values_of(name)
-        return values[int(self._rng.integers(len(values)))]
+        return values[int(trial_rng(self._seed, trial, name).integers(len(values)))]

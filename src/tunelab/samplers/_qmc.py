@@ -16,6 +16,7 @@ from tunelab._view import StudyView
 from tunelab.distributions import BaseDistribution
 from tunelab.samplers._base import BaseSampler
 from tunelab.samplers._random import RandomSampler
+from tunelab.samplers._seeding import base_seed
 
 __all__ = ["QMCSampler"]
 
@@ -69,7 +70,7 @@ class QMCSampler(BaseSampler):
         self._qmc = qmc
         self._qmc_type = qmc_type
         self._scramble = scramble
-        self._seed = int(np.random.default_rng(seed).integers(2**31)) if seed is None else seed
+        self._seed = base_seed(seed)
         self._declared = dict(search_space) if search_space is not None else None
         self._independent = independent_sampler or RandomSampler(seed)
         self._lock = threading.Lock()

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from tunelab._encoding import unit_to_internal_scalar
 from tunelab._records import FrozenTrial
 from tunelab._typing import ParamValue
 from tunelab._view import StudyView
 from tunelab.distributions import BaseDistribution
 from tunelab.samplers._base import BaseSampler
+from tunelab.samplers._seeding import base_seed, trial_rng
 
 __all__ = ["RandomSampler"]
 
@@ -19,7 +18,9 @@ class RandomSampler(BaseSampler):
 
     Args:
         seed: Seed of the random generator; the same seed gives the same sequence of
-            configurations for the same objective.
+            configurations for the same objective. Each draw depends on the seed, the
+            trial number and the parameter name, so a study resumed in a new process
+            (or driven by ``tunelab ask``) does not repeat its first trials.
 
     Example:
         >>> import tunelab as tl
@@ -33,11 +34,10 @@ class RandomSampler(BaseSampler):
     """
 
     def __init__(self, seed: int | None = None) -> None:
-        self._seed = seed
-        self._rng = np.random.default_rng(seed)
+        self._seed = base_seed(seed)
 
     def reseed_rng(self, seed: int | None = None) -> None:
-        self._rng = np.random.default_rng(seed)
+        self._seed = base_seed(seed)
 
     def sample_independent(
         self,
@@ -46,6 +46,5 @@ class RandomSampler(BaseSampler):
         name: str,
         distribution: BaseDistribution,
     ) -> ParamValue:
-        return distribution.to_external(
-            unit_to_internal_scalar(distribution, float(self._rng.random()))
-        )
+        unit = float(trial_rng(self._seed, trial, name).random())
+        return distribution.to_external(unit_to_internal_scalar(distribution, unit))

@@ -10,11 +10,33 @@ import numpy as np
 
 from tunelab import FrozenTrial
 
-__all__ = ["FOLD_ATTR", "cv_results"]
+__all__ = ["FOLD_ATTR", "cv_results", "storable_fold"]
 
 FOLD_ATTR = "sklearn:fold_{}"
 """User attribute with one fold's times and scores: ``{"fit_time", "score_time",
 "test": {metric: score}, "train": {metric: score}}``."""
+
+
+def storable_fold(fold: Mapping[str, Any]) -> dict[str, Any]:
+    """``fold`` with its non-finite scores as strings (``"nan"``, ``"inf"``, ``"-inf"``).
+
+    Attributes are stored as JSON, which has no NaN: a failed fit scored with
+    ``error_score=np.nan`` (or a scorer returning NaN) must still be recorded.
+
+    Example:
+        >>> storable_fold({"fit_time": 0.1, "test": {"score": float("nan")}})
+        {'fit_time': 0.1, 'test': {'score': 'nan'}}
+    """
+
+    def safe(value: Any) -> Any:
+        if isinstance(value, float) and not np.isfinite(value):
+            return repr(value)
+        return value
+
+    return {
+        key: {name: safe(v) for name, v in value.items()} if isinstance(value, Mapping) else value
+        for key, value in fold.items()
+    }
 
 
 def _param_array(values: list[Any], present: list[bool]) -> np.ma.MaskedArray:
@@ -62,7 +84,8 @@ def cv_results(
             for k, fold in enumerate(row):
                 if isinstance(fold, Mapping):
                     value = pick(fold)
-                    if isinstance(value, (int, float)):
+                    # Non-finite scores are stored as strings: see storable_fold.
+                    if isinstance(value, (int, float)) or value in ("nan", "inf", "-inf"):
                         out[i, k] = float(value)
         return out
 

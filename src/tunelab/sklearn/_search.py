@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted, indexable
 
 import tunelab as tl
 from tunelab.sklearn._convert import SearchSpace
-from tunelab.sklearn._cv_results import FOLD_ATTR, cv_results
+from tunelab.sklearn._cv_results import FOLD_ATTR, cv_results, storable_fold
 
 __all__ = ["TuneSearchCV"]
 
@@ -267,7 +267,7 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
                         raise tl.TrialPruned()
             final = folds.final_scores(scorers, return_train, error_score)
             for k, fold in enumerate(final):
-                trial.set_user_attr(FOLD_ATTR.format(k), fold)
+                trial.set_user_attr(FOLD_ATTR.format(k), storable_fold(fold))
             return float(np.mean([f["test"][refit_metric] for f in final]))
 
         def objective(trial: tl.Trial) -> float:
@@ -287,7 +287,7 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
                     return_train,
                     error_score,
                 )
-                trial.set_user_attr(FOLD_ATTR.format(k), fold)
+                trial.set_user_attr(FOLD_ATTR.format(k), storable_fold(fold))
                 running.append(fold["test"][refit_metric])
                 mean = float(np.mean(running))
                 if k + 1 < len(splits) and np.isfinite(mean):

@@ -31,7 +31,7 @@ def _mixed(trial: tl.Trial) -> float:
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_finds_a_mixed_optimum_that_random_search_misses(variant) -> None:
     ours, theirs = [], []
-    for seed in range(6):
+    for seed in range(10):  # a run either finds kind='b' or stays >= 1: a median needs seeds
         study = tl.create_study(sampler=TPESampler(seed=seed, **VARIANTS[variant]))
         study.optimize(_mixed, n_trials=80)
         ours.append(study.best_value)

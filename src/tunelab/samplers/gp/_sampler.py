@@ -26,6 +26,7 @@ from tunelab._view import StudyView
 from tunelab.distributions import BaseDistribution
 from tunelab.samplers._base import BaseSampler
 from tunelab.samplers._random import RandomSampler
+from tunelab.samplers._seeding import base_seed, trial_rng
 from tunelab.samplers._window import best_and_recent
 from tunelab.samplers.gp._acquisition import (
     Acquisition,
@@ -165,7 +166,7 @@ class GPSampler(BaseSampler):
         _check_real("ucb_beta", ucb_beta)
         check_int("max_history", max_history, 2, allow_none=True)
         _check_real("time_budget", time_budget, allow_none=True)
-        self._seed = int(np.random.default_rng(seed).integers(2**31)) if seed is None else seed
+        self._seed = base_seed(seed)
         self._n_startup = n_startup_trials
         self._acquisition = acquisition
         self._ucb_beta = float(ucb_beta)
@@ -191,7 +192,7 @@ class GPSampler(BaseSampler):
         self._warm = {}
 
     def reseed_rng(self, seed: int | None = None) -> None:
-        self._seed = int(np.random.default_rng(seed).integers(2**31)) if seed is None else seed
+        self._seed = base_seed(seed)
         self._independent.reseed_rng(seed)
 
     # -- the sampler contract ------------------------------------------------------------
@@ -222,7 +223,7 @@ class GPSampler(BaseSampler):
             return {}
         start = time.monotonic()
         deadline = None if self._time_budget is None else start + self._time_budget
-        rng = np.random.default_rng([self._seed, trial.number])
+        rng = trial_rng(self._seed, trial)
         sign = -1.0 if study.directions[0] is StudyDirection.MINIMIZE else 1.0
         y = _standardise(sign * values)
         posterior = self._fit(encoder, X, y, rng, deadline)

@@ -20,6 +20,7 @@ from tunelab._view import StudyView
 from tunelab.distributions import BaseDistribution
 from tunelab.samplers._base import BaseSampler
 from tunelab.samplers._random import RandomSampler
+from tunelab.samplers._seeding import base_seed, trial_rng
 from tunelab.samplers._window import best_and_recent
 from tunelab.samplers.tpe._parzen import ParzenEstimator
 from tunelab.samplers.tpe._split import default_gamma, default_weights, rank, split
@@ -156,7 +157,7 @@ class TPESampler(BaseSampler):
         self._constant_liar = constant_liar
         self._prior_weight = float(prior_weight)
         self._options = options or TPEOptions()
-        self._rng = np.random.default_rng(seed)
+        self._seed = base_seed(seed)
         self._random = RandomSampler(seed)
         self._local = threading.local()
         # Internal values of finished trials, which never change: (trial_id, name) -> x.
@@ -174,7 +175,7 @@ class TPESampler(BaseSampler):
         self._local = threading.local()
 
     def reseed_rng(self, seed: int | None = None) -> None:
-        self._rng = np.random.default_rng(seed)
+        self._seed = base_seed(seed)
         self._random.reseed_rng(seed)
 
     # -- history -------------------------------------------------------------------------
@@ -259,7 +260,7 @@ class TPESampler(BaseSampler):
         relevant = [t for t in history.trials if t.distributions.get(name) == distribution]
         if not any(t.state is TrialState.COMPLETE for t in relevant):
             return self._random.sample_independent(study, trial, name, distribution)
-        best = self._propose(study, history, relevant, {name: distribution})
+        best = self._propose(study, trial, history, relevant, {name: distribution})
         return distribution.to_external(best[name])
 
     # -- several parameters jointly ------------------------------------------------------
@@ -331,7 +332,7 @@ class TPESampler(BaseSampler):
                 if all(t.distributions.get(n) == d for n, d in space.items())
             ]
             if any(t.state is TrialState.COMPLETE for t in relevant):
-                best = self._propose(study, history, relevant, space)
+                best = self._propose(study, trial, history, relevant, space)
                 out.update({n: space[n].to_external(best[n]) for n in space})
         return out
 
@@ -340,6 +341,7 @@ class TPESampler(BaseSampler):
     def _propose(
         self,
         study: StudyView,
+        trial: FrozenTrial,
         history: _History,
         trials: Sequence[FrozenTrial],
         space: Mapping[str, BaseDistribution],
@@ -351,7 +353,7 @@ class TPESampler(BaseSampler):
         )
         l_model = self._estimator(below, space)
         g_model = self._estimator(above, space)
-        candidates = l_model.sample(self._rng, self._n_candidates)
+        candidates = l_model.sample(trial_rng(self._seed, trial, *space), self._n_candidates)
         score = l_model.log_pdf(candidates) - g_model.log_pdf(candidates)
         best = int(np.argmax(score))
         return {name: float(values[best]) for name, values in candidates.items()}
