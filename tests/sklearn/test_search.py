@@ -261,6 +261,47 @@ def test_a_fit_failing_on_some_folds_scores_error_score_there_only() -> None:
     assert theirs.cv_results_["split0_test_score"][strict] == 1.0  # ...and only that one
 
 
+def test_methods_delegate_to_the_refitted_best_estimator() -> None:
+    from sklearn.decomposition import PCA
+    from sklearn.neighbors import KernelDensity
+
+    clf = TuneSearchCV(LogisticRegression(max_iter=500), {"C": [0.1, 1.0]}, n_trials=2, cv=3)
+    clf.fit(X, y)
+    best = clf.best_estimator_
+    for method in ("predict", "predict_proba", "predict_log_proba", "decision_function"):
+        np.testing.assert_array_equal(getattr(clf, method)(X), getattr(best, method)(X))
+    pca = TuneSearchCV(PCA(), {"n_components": [1, 2]}, n_trials=2, cv=3).fit(X)
+    np.testing.assert_array_equal(pca.transform(X), pca.best_estimator_.transform(X))
+    reduced = pca.transform(X)
+    np.testing.assert_array_equal(
+        pca.inverse_transform(reduced), pca.best_estimator_.inverse_transform(reduced)
+    )
+    kde = TuneSearchCV(KernelDensity(), {"bandwidth": [0.5, 2.0]}, n_trials=2, cv=3).fit(X)
+    np.testing.assert_array_equal(kde.score_samples(X), kde.best_estimator_.score_samples(X))
+    assert not hasattr(clf, "score_samples")  # only what the estimator has
+
+
+def test_a_list_of_dicts_searches_each_sub_space_as_scikit_learn_does() -> None:
+    spaces = [
+        {"kernel": ["linear"], "C": loguniform(1e-2, 1e2)},
+        {"kernel": ["rbf"], "C": loguniform(1e-2, 1e2), "gamma": loguniform(1e-4, 1e-1)},
+    ]
+    search = TuneSearchCV(SVC(), spaces, n_trials=12, cv=3, random_state=0).fit(X, y)
+    params = search.cv_results_["params"]
+    kernels = {p["kernel"] for p in params}
+    assert kernels == {"linear", "rbf"}  # both sub-spaces were searched
+    for p in params:  # each candidate has exactly its own sub-space's parameters
+        assert set(p) == ({"kernel", "C"} if p["kernel"] == "linear" else {"kernel", "C", "gamma"})
+    gamma = search.cv_results_["param_gamma"]
+    assert [bool(m) for m in np.ma.getmaskarray(gamma)] == [
+        p["kernel"] == "linear" for p in params
+    ]
+    assert "sklearn:subspace" not in search.best_params_
+    assert search.best_estimator_.get_params()["kernel"] == search.best_params_["kernel"]
+    with pytest.raises(ValueError, match=r"param_distributions\[1\] must be a non-empty dict"):
+        TuneSearchCV(SVC(), [{"C": [1.0]}, {}], n_trials=2).fit(X, y)
+
+
 def test_clone_pickle_and_nested_cross_validation() -> None:
     search = TuneSearchCV(
         LogisticRegression(max_iter=500),

@@ -14,7 +14,10 @@ from tunelab.distributions import (
     IntDistribution,
 )
 
-__all__ = ["SearchSpace", "to_distribution"]
+__all__ = ["SUBSPACE", "SearchSpace", "to_distribution"]
+
+SUBSPACE = "sklearn:subspace"
+"""Trial parameter holding which dict of a list ``param_distributions`` a trial drew from."""
 
 
 def _frozen_scipy(value: Any) -> bool:
@@ -82,34 +85,68 @@ def _plain(value: Any) -> Any:
 class SearchSpace:
     """``param_distributions`` as tunelab distributions, and back to estimator parameters.
 
+    As in scikit-learn's searches, ``param_distributions`` is a dict, or a list of dicts
+    (separate sub-spaces, e.g. one per kernel): a trial then first draws which one, as
+    the categorical parameter ``SUBSPACE``, so tree-aware samplers model each apart.
+
     Example:
         >>> from scipy.stats import loguniform, randint
         >>> space = SearchSpace({"C": loguniform(1e-3, 1e3), "depth": randint(1, 5),
         ...                      "kernel": ["rbf", "linear"]})
         >>> space.distributions["C"].log, space.distributions["depth"].high
         (True, 4)
+        >>> two = SearchSpace([{"kernel": ["linear"]}, {"kernel": ["rbf"], "gamma": [1, 2]}])
+        >>> two.estimator_params({SUBSPACE: 1, "kernel": "rbf", "gamma": 2})
+        {'kernel': 'rbf', 'gamma': 2}
 
     Raises:
-        ValueError: Not a non-empty dict, or an entry of no supported kind.
+        ValueError: Not a non-empty dict (or list of them), or an entry of no supported
+            kind; the message names the entry.
     """
 
     def __init__(self, param_distributions: Any) -> None:
-        if not isinstance(param_distributions, Mapping) or not param_distributions:
-            raise ValueError(
-                "param_distributions must be a non-empty dict of parameter name -> values "
-                f"or distribution, got {param_distributions!r}"
-            )
-        self.distributions: dict[str, BaseDistribution] = {}
-        self._objects: dict[str, dict[str, Any]] = {}
-        for name, value in param_distributions.items():
-            dist, objects = to_distribution(str(name), value)
-            self.distributions[str(name)] = dist
-            if objects:
-                self._objects[str(name)] = objects
+        many = isinstance(param_distributions, (list, tuple))
+        spaces = list(param_distributions) if many else [param_distributions]
+        if not spaces:
+            raise ValueError("param_distributions must not be an empty list")
+        self._spaces: list[tuple[dict[str, BaseDistribution], dict[str, dict[str, Any]]]] = []
+        for index, space in enumerate(spaces):
+            where = f"param_distributions[{index}]" if many else "param_distributions"
+            if not isinstance(space, Mapping) or not space:
+                raise ValueError(
+                    f"{where} must be a non-empty dict of parameter name -> values or "
+                    f"distribution, got {space!r}"
+                )
+            distributions: dict[str, BaseDistribution] = {}
+            objects: dict[str, dict[str, Any]] = {}
+            for name, value in space.items():
+                dist, labels = to_distribution(str(name), value)
+                distributions[str(name)] = dist
+                if labels:
+                    objects[str(name)] = labels
+            self._spaces.append((distributions, objects))
+
+    @property
+    def distributions(self) -> dict[str, BaseDistribution]:
+        """The distributions of the first (for a dict: the only) sub-space."""
+        return self._spaces[0][0]
+
+    def suggest(self, trial: Any) -> dict[str, Any]:
+        """Draw a configuration for ``trial`` (with ``SUBSPACE`` for a list of dicts)."""
+        params: dict[str, Any] = {}
+        index = 0
+        if len(self._spaces) > 1:
+            index = trial.suggest_categorical(SUBSPACE, list(range(len(self._spaces))))
+            params[SUBSPACE] = index
+        for name, dist in self._spaces[index][0].items():
+            params[name] = trial._suggest(name, dist)
+        return params
 
     def estimator_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """Trial parameters as the values to pass to ``set_params``."""
+        objects = self._spaces[int(params.get(SUBSPACE, 0))][1]
         return {
-            name: self._objects[name].get(value, value) if name in self._objects else value
+            name: objects[name].get(value, value) if name in objects else value
             for name, value in params.items()
+            if name != SUBSPACE
         }

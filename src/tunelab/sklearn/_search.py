@@ -79,7 +79,9 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
         estimator: The estimator (or pipeline) to tune; it is cloned, never modified.
         param_distributions: Parameter name (``step__param`` inside pipelines) to a list
             of values, a frozen ``scipy.stats`` ``uniform`` / ``loguniform`` /
-            ``randint``, or a tunelab distribution.
+            ``randint``, or a tunelab distribution; or a list of such dicts (each
+            trial draws from one of them; the study records which as the parameter
+            ``"sklearn:subspace"``, left out of ``cv_results_["params"]``).
         n_trials: Configurations to evaluate.
         cv: As in scikit-learn: folds, a splitter, or an iterable of splits.
         scoring: As in scikit-learn: None (the estimator's ``score``), a name, a
@@ -244,13 +246,12 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
         estimator = self.estimator
         error_score = self.error_score
         return_train = self.return_train_score
-        distributions = space.distributions
 
         n_epochs = int(self.max_epochs or 0)  # 0: whole fits, folds as steps
         classes = np.unique(y) if y is not None and is_classifier(estimator) else None
 
         def incremental(trial: tl.Trial) -> float:
-            params = {name: trial._suggest(name, dist) for name, dist in distributions.items()}
+            params = space.suggest(trial)
             folds = _EpochFolds(
                 [_configured(estimator, space.estimator_params(params)) for _ in splits],
                 X,
@@ -273,7 +274,7 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
         def objective(trial: tl.Trial) -> float:
             if n_epochs:
                 return incremental(trial)
-            params = {name: trial._suggest(name, dist) for name, dist in distributions.items()}
+            params = space.suggest(trial)
             running: list[float] = []
             for k, (train, test) in enumerate(splits):
                 fold = _fit_and_score(
@@ -405,6 +406,11 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
         """``decision_function`` of the refitted best estimator."""
         return self._fitted("decision_function").decision_function(X)
 
+    @available_if(_delegate("score_samples"))
+    def score_samples(self, X: Any) -> Any:
+        """``score_samples`` of the refitted best estimator."""
+        return self._fitted("score_samples").score_samples(X)
+
     @available_if(_delegate("transform"))
     def transform(self, X: Any) -> Any:
         """``transform`` of the refitted best estimator."""
@@ -453,7 +459,8 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
         return tags
 
     def __getstate__(self) -> dict[str, Any]:
-        # The study holds locks and connections: keep its trials, drop the live handle.
+        # The study holds locks and connections: keep its trials, drop the live handle
+        # (with a storage, ``tl.load_study(storage=..., study_name=...)`` reopens it).
         state = dict(self.__dict__)
         state.pop("study_", None)
         return state
