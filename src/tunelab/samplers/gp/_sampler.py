@@ -45,6 +45,7 @@ FloatArray = npt.NDArray[np.float64]
 
 _logger = logging.getLogger("tunelab")
 _ACQUISITIONS = ("logei", "ucb", "mean")
+_RESTART_EVERY = 10
 _FIXED_NOISE = 1e-6
 _N_ANCHORS = 5
 
@@ -226,7 +227,8 @@ class GPSampler(BaseSampler):
         rng = trial_rng(self._seed, trial)
         sign = -1.0 if study.directions[0] is StudyDirection.MINIMIZE else 1.0
         y = _standardise(sign * values)
-        posterior = self._fit(encoder, X, y, rng, deadline)
+        restart = trial.number % _RESTART_EVERY == 0
+        posterior = self._fit(encoder, X, y, rng, deadline, restart)
         best = float(np.max(posterior.predict(X)[0]))
         posterior = posterior.with_fantasies(self._pending(study, trial, encoder))
         anchors = X[np.argsort(-y, kind="stable")[:_N_ANCHORS]]
@@ -301,8 +303,15 @@ class GPSampler(BaseSampler):
         y: FloatArray,
         rng: np.random.Generator,
         deadline: float | None,
+        restart: bool,
     ) -> Posterior:
-        """Fit the hyperparameters (warm-started from the last fit on this space)."""
+        """Fit the hyperparameters (warm-started from the last fit on this space).
+
+        Warm-started from the previous optimum (the data gained a point or two),
+        L-BFGS-B converges in a few steps; ``restart`` adds a start drawn from the
+        prior (every ``_RESTART_EVERY``-th trial) so that one local optimum is not
+        followed forever. Without a warm start, two prior draws are tried as well.
+        """
         key = repr(sorted(encoder.space.items()))
         with self._lock:
             warm = self._warm.get(key)
@@ -314,7 +323,7 @@ class GPSampler(BaseSampler):
             rng=rng,
             warm_start=warm,
             fixed_noise=_FIXED_NOISE if self._deterministic else None,
-            n_random_starts=1 if warm is not None else 2,
+            n_random_starts=2 if warm is None else int(restart),
             deadline=deadline,
         )
         with self._lock:
