@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tunelab as tl
 from tests.pruners._curves import add_curve, running
@@ -116,3 +119,47 @@ def test_multi_objective_studies_get_a_clear_error() -> None:
 def test_invalid_arguments(kwargs: dict[str, object], match: str) -> None:
     with pytest.raises(ValueError, match=match):
         PercentilePruner(**kwargs)  # type: ignore[arg-type]
+
+
+def test_trials_finishing_between_decisions_are_taken_into_account() -> None:
+    """The per-step cache grows with the finished trials instead of freezing them."""
+    study = _study(MedianPruner(n_startup_trials=1))
+    add_curve(study, [1.0])
+    probe = running(study, [2.0])
+    assert probe.should_prune()  # median of {1.0}
+    for _ in range(3):
+        add_curve(study, [5.0])
+    assert not running(study, [2.0]).should_prune()  # median of {1, 5, 5, 5} is 5
+
+
+def test_one_pruner_shared_by_two_studies_of_the_same_name_keeps_them_apart() -> None:
+    pruner = MedianPruner(n_startup_trials=1)
+    good = tl.create_study(study_name="same", pruner=pruner)
+    for _ in range(3):
+        add_curve(good, [1.0])
+    assert running(good, [2.0]).should_prune()
+    poor = tl.create_study(study_name="same", pruner=pruner)
+    for _ in range(3):
+        add_curve(poor, [9.0])
+    assert not running(poor, [2.0]).should_prune()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    levels=st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=12),
+    percentile=st.floats(0.0, 100.0),
+    direction=st.sampled_from(["minimize", "maximize"]),
+)
+def test_the_threshold_is_numpys_percentile(
+    levels: list[float], percentile: float, direction: str
+) -> None:
+    pruner = PercentilePruner(percentile, n_startup_trials=0)
+    study = _study(pruner, direction=direction)
+    for level in levels:
+        add_curve(study, [level])
+    q = percentile if direction == "minimize" else 100 - percentile
+    threshold = float(np.percentile(levels, q))
+    finished = study.trials
+    got, count = pruner._threshold_at(study.view(), finished, 0, study.view().directions[0])
+    assert count == len(levels)
+    assert got == pytest.approx(threshold, rel=1e-9, abs=1e-6)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import bisect
 import math
-
-import numpy as np
+import threading
+import weakref
+from collections.abc import Sequence
+from typing import Any
 
 from tunelab._records import FrozenTrial, StudyDirection, TrialState
 from tunelab._validate import check_int, check_real
@@ -15,6 +18,16 @@ from tunelab.pruners._curves import best_up_to, reached, single_direction
 __all__ = ["MedianPruner", "PercentilePruner"]
 
 _KEEP = PruneDecision(False)
+
+
+class _StepValues:
+    """The finished trials' best values up to one step, grown as more trials finish."""
+
+    __slots__ = ("seen", "values")
+
+    def __init__(self) -> None:
+        self.seen: set[int] = set()  # trial ids already looked at (finished: immutable)
+        self.values: list[float] = []
 
 
 class PercentilePruner(BasePruner):
@@ -65,6 +78,57 @@ class PercentilePruner(BasePruner):
         self._n_warmup = check_int("n_warmup_steps", n_warmup_steps, 0)
         self._interval = check_int("interval_steps", interval_steps, 1)
         self._n_min = check_int("n_min_trials", n_min_trials, 1)
+        self._lock = threading.Lock()
+        # Per study view and step: finished trials never change, so each is read once.
+        self._cache: weakref.WeakKeyDictionary[StudyView, dict[int, _StepValues]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        del state["_lock"], state["_cache"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+        self._cache = weakref.WeakKeyDictionary()
+
+    def _threshold_at(
+        self,
+        study: StudyView,
+        finished: Sequence[FrozenTrial],
+        step: int,
+        direction: StudyDirection,
+    ) -> tuple[float, int]:
+        """The percentile threshold at ``step`` and how many finished trials it is over.
+
+        The best values up to ``step`` of the ``finished`` trials that reached it are
+        kept sorted per (view, step); the threshold is NumPy's default ("linear")
+        percentile of them, NaN when there are none.
+        """
+        with self._lock:
+            try:
+                per_step = self._cache.setdefault(study, {})
+            except TypeError:  # a view that cannot be weakly referenced: no cache
+                per_step = {}
+            cache = per_step.setdefault(step, _StepValues())
+            for t in finished:
+                if t.trial_id in cache.seen:
+                    continue
+                cache.seen.add(t.trial_id)
+                if reached(t, step):
+                    value = best_up_to(t.intermediate_values, step, direction)
+                    if not math.isnan(value):
+                        bisect.insort(cache.values, value)
+            values, n = cache.values, len(cache.values)
+            if n == 0:
+                return math.nan, 0
+            share = self._percentile / 100.0
+            position = (share if direction is StudyDirection.MINIMIZE else 1.0 - share) * (n - 1)
+            low = min(int(position), n - 1)
+            high = min(low + 1, n - 1)
+            return values[low] + (values[high] - values[low]) * (position - low), n
 
     def prune(self, study: StudyView, trial: FrozenTrial) -> PruneDecision:
         direction = single_direction(study, type(self).__name__)
@@ -79,17 +143,10 @@ class PercentilePruner(BasePruner):
         finished = study.get_trials(states=(TrialState.COMPLETE, TrialState.PRUNED))
         if sum(t.state is TrialState.COMPLETE for t in finished) < self._n_startup:
             return _KEEP
-        others = [
-            best_up_to(t.intermediate_values, step, direction)
-            for t in finished
-            if t.trial_id != trial.trial_id and reached(t, step)
-        ]
-        others = [v for v in others if not math.isnan(v)]
-        if len(others) < self._n_min:
-            return _KEEP
         # Keep the best `percentile` per cent: the threshold sits at that share from the best.
-        q = self._percentile if direction is StudyDirection.MINIMIZE else 100 - self._percentile
-        threshold = float(np.percentile(others, q))
+        threshold, n_others = self._threshold_at(study, finished, step, direction)
+        if n_others < self._n_min:
+            return _KEEP
         worse = (
             current > threshold if direction is StudyDirection.MINIMIZE else current < threshold
         )
@@ -98,7 +155,7 @@ class PercentilePruner(BasePruner):
         return PruneDecision(
             True,
             f"best value {current:.6g} up to step {step} is worse than {threshold:.6g}, the "
-            f"{self._describe()} of {len(others)} finished trials at that step",
+            f"{self._describe()} of {n_others} finished trials at that step",
         )
 
     def _describe(self) -> str:

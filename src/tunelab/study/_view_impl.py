@@ -16,7 +16,8 @@ __all__ = ["StorageStudyView"]
 class StorageStudyView:
     """A read-mostly view of one study, optionally restricted to a subset of trials."""
 
-    __slots__ = ("_directions", "_keep", "_name", "_storage", "_study_id")
+    # __weakref__: pruners cache per view what finished trials (immutable) told them.
+    __slots__ = ("__weakref__", "_directions", "_keep", "_name", "_storage", "_study_id")
 
     def __init__(
         self,
