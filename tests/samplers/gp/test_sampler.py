@@ -3,7 +3,7 @@ from __future__ import annotations
 import logging
 import math
 import pickle
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import numpy as np
@@ -232,20 +232,24 @@ def test_failed_trials_and_pruned_trials_without_a_value_are_ignored() -> None:
     assert X.shape == (5, 1) and values.shape == (5,)
 
 
-def _pruned_half(trial: tl.Trial) -> float:
-    """Reports its value, then every other trial is pruned (keeping that value)."""
-    value = quadratic_1d(trial)
-    trial.report(value, 0)
-    if trial.number % 2:
-        raise tl.TrialPruned()
-    return value
+def _pruned_but_every(keep: int) -> Callable[[tl.Trial], float]:
+    """An objective that reports its value, then prunes all trials but every ``keep``-th."""
+
+    def objective(trial: tl.Trial) -> float:
+        value = quadratic_1d(trial)
+        trial.report(value, 0)
+        if trial.number % keep:
+            raise tl.TrialPruned()
+        return value
+
+    return objective
 
 
 @pytest.mark.parametrize("consider_pruned", [True, False])
 def test_pruned_trials_are_observed_at_their_last_value(consider_pruned: bool) -> None:
     sampler = GPSampler(seed=0, n_startup_trials=6, consider_pruned=consider_pruned)
     study = tl.create_study(sampler=sampler)
-    study.optimize(_pruned_half, n_trials=8)
+    study.optimize(_pruned_but_every(2), n_trials=8)
     view = study.view()
     _, values = sampler._history(view, _encoder({"x": FloatDistribution(-5.0, 5.0)}))
     expected = [t for t in study.trials if consider_pruned or t.state is TrialState.COMPLETE]
@@ -257,14 +261,7 @@ def test_pruned_trials_are_observed_at_their_last_value(consider_pruned: bool) -
 
 def test_learning_from_pruned_trials_finds_the_minimum_sooner() -> None:
     """With most trials pruned, only the sampler that learns from them converges."""
-
-    def mostly_pruned(trial: tl.Trial) -> float:
-        value = quadratic_1d(trial)
-        trial.report(value, 0)
-        if trial.number % 4:
-            raise tl.TrialPruned()
-        return value
-
+    mostly_pruned = _pruned_but_every(4)
     errors = {}
     for consider_pruned in (True, False):
         sampler = GPSampler(seed=3, n_startup_trials=5, consider_pruned=consider_pruned)
