@@ -88,6 +88,39 @@ def _ranks(values: dict[str, float]) -> dict[str, float]:
     return ranks
 
 
+TARGET_PAIRS = (("tunelab-gp", "optuna-gp"), ("tunelab-tpe", "optuna-tpe"))
+
+
+def _targets(avg_rank: dict[str, dict[int, float]], budgets: list[int]) -> list[str]:
+    """The sampler issue's quality bars, read off the average ranks."""
+    lines = ["## Targets\n"]
+    rows = []
+    for b in budgets:
+        ranked = sorted((r[b], o) for o, r in avg_rank.items() if b in r and not math.isnan(r[b]))
+        if not ranked:
+            continue
+        place = (
+            [o for _, o in ranked].index("tunelab-auto") + 1 if "tunelab-auto" in avg_rank else 0
+        )
+        cells = [
+            f"{b}",
+            f"{place} of {len(ranked)}" if place else "—",
+            f"{ranked[0][1]} ({_fmt(ranked[0][0])})",
+        ]
+        for ours, theirs in TARGET_PAIRS:
+            a, c = avg_rank.get(ours, {}).get(b), avg_rank.get(theirs, {}).get(b)
+            ok = a is not None and c is not None and a <= c
+            cells.append(
+                "—" if a is None or c is None else f"{_fmt(a)} vs {_fmt(c)} {'✓' if ok else '✗'}"
+            )
+        rows.append(cells)
+    header = ["budget", "tunelab-auto's place by average rank", "best average rank"]
+    header += [f"{a} vs {b} (avg rank)" for a, b in TARGET_PAIRS]
+    lines.append(_table(header, rows))
+    lines.append("")
+    return lines
+
+
 def build(folder: Path) -> str:
     """Write results.md and the plots; return the markdown."""
     config, runs = load(folder)
@@ -190,6 +223,8 @@ def build(folder: Path) -> str:
         )
     )
     md.append("")
+
+    md.extend(_targets(avg_rank, budgets))
 
     pairs = [(a, b) for a, b in PAIRS if a in optimizers and b in optimizers]
     if pairs:
