@@ -96,3 +96,23 @@ def test_weights_shift_mass_towards_heavier_observations() -> None:
     est = ParzenEstimator({"p": np.array([0.2, 0.8])}, {"p": dist}, np.array([0.1, 1.0]))
     at = est.log_pdf({"p": np.array([0.2, 0.8])})
     assert at[1] > at[0]
+
+
+def _bandwidths(values: list[float], multivariate: bool = True) -> np.ndarray:
+    dist = FloatDistribution(0.0, 10.0)
+    est = ParzenEstimator(
+        {"x": np.array(values)}, {"x": dist}, np.ones(len(values)), multivariate=multivariate
+    )
+    return est._kernels["x"][2][:-1]  # the observations' sigmas (the last is the prior's)
+
+
+def test_multivariate_bandwidths_follow_scotts_rule_from_four_observations() -> None:
+    spread = [1.0, 3.0, 5.0, 7.0, 9.0]
+    std = float(np.std(spread, ddof=1))
+    iqr = float(np.subtract(*np.percentile(spread, [75, 25]))) / 1.349
+    expected = 1.059 * min(std, iqr) * 5 ** (-1 / 5)
+    np.testing.assert_allclose(_bandwidths(spread), expected)
+    # Clustered points do not collapse the kernels: at least a tenth of the range.
+    np.testing.assert_allclose(_bandwidths([5.0, 5.01, 5.02, 5.03]), 1.0)
+    # With fewer points their spread says little: 0.2 * range * n^(-1/5), magic-clipped.
+    np.testing.assert_allclose(_bandwidths([5.0, 5.01]), max(2.0 * 2 ** (-1 / 5), 10 / 3))

@@ -12,12 +12,18 @@ Components"). Each component is a product of one kernel per dimension:
 * categorical dimensions use a smoothed one-hot kernel.
 
 Bandwidths: univariate estimators use the distance to the neighbouring observations
-(Bergstra et al.); multivariate ones use ``0.2 * range * n^(-1/(d+4))``, a rate-optimal
-shrinkage that ignores how clustered the few good points are (a bandwidth from their
-spread, Scott's ``1.06 * std * n^(-1/(d+4))``, collapsed onto them and lost to Optuna's
-multivariate TPE on 6 of 8 quick-benchmark problems).
-Both are clipped below by ``range / min(100, n + 1)`` ("magic clip") and above by the
-range. Shapes: observations ``(n,)`` per dimension, candidates ``(m,)`` per dimension.
+(Bergstra et al.), clipped below by ``range / min(100, n + 1)`` ("magic clip").
+Multivariate ones with at least 4 observations use Scott's rule per dimension,
+``1.059 * spread * n^(-1/(d+4))`` with ``spread = min(std, IQR / 1.349)`` of the
+observations, clipped below by ``0.1 * range`` (Watanabe 2023 recommends a data-driven
+bandwidth with a minimum bandwidth factor); with fewer, whose spread says little, the
+fixed ``0.2 * range * n^(-1/(d+4))`` with the magic clip. Measured on the quality
+benchmark (10 seeds, 50 trials): Scott's rule for every estimator won on 10 of 12 flat
+problems but, in tree-structured spaces, where a branch's good group holds one to three
+points, it narrowed the kernels too soon (model selection: median log10 regret -2.8
+instead of -12); the threshold keeps the tree-space results and most of the flat-space
+gain (branin -1.7 instead of -0.6). Every bandwidth is at most the range.
+Shapes: observations ``(n,)`` per dimension, candidates ``(m,)`` per dimension.
 """
 
 from __future__ import annotations
@@ -88,6 +94,20 @@ class _Axis:
         return _truncnorm.logpdf(t, mu, sigma, self.lower, self.upper)
 
 
+_MIN_BANDWIDTH_FACTOR = 0.1  # multivariate bandwidths are at least this share of the range
+_SCOTT_MIN_N = 4  # fewer observations say too little about their spread
+
+
+def _scott(mus: FloatArray, width: float) -> float:
+    """``1.059 * min(std, IQR / 1.349)`` of ``mus`` (the range for fewer than 2 points)."""
+    if len(mus) < 2:
+        return width
+    std = float(np.std(mus, ddof=1))
+    q75, q25 = np.percentile(mus, [75.0, 25.0])
+    iqr = float(q75 - q25) / 1.349
+    return 1.059 * (min(std, iqr) if iqr > 0 else std)
+
+
 def _neighbour_sigma(mus: FloatArray, lower: float, upper: float, endpoints: bool) -> FloatArray:
     """Per-observation bandwidth: the larger gap to its neighbours in sorted order."""
     order = np.argsort(mus, kind="stable")
@@ -110,10 +130,10 @@ class ParzenEstimator:
         weights: Non-negative observation weights, shape ``(n,)``.
         prior_weight: Weight of the prior component (relative to a total observation
             weight normalised to ``n``).
-        multivariate: Joint bandwidths (``0.2 * range * n^(-1/(d+4))``) instead of
-            neighbour gaps.
+        multivariate: Joint bandwidths (Scott's rule, at least 0.1 of the range, from 4
+            observations on) instead of neighbour gaps.
         consider_endpoints: Treat the bounds as neighbours when computing gaps.
-        magic_clip: Floor bandwidths at ``range / min(100, n + 1)``.
+        magic_clip: Floor univariate bandwidths at ``range / min(100, n + 1)``.
     """
 
     def __init__(
@@ -162,11 +182,16 @@ class ParzenEstimator:
         width = axis.upper - axis.lower
         if self._n == 0:
             sigma = np.empty(0)
+        elif multivariate and self._n >= _SCOTT_MIN_N:
+            sigma = np.full(self._n, _scott(mus, width) * self._n ** (-1.0 / (dims + 4)))
         elif multivariate:
             sigma = np.full(self._n, 0.2 * width * self._n ** (-1.0 / (dims + 4)))
         else:
             sigma = _neighbour_sigma(mus, axis.lower, axis.upper, endpoints)
-        floor = width / min(100.0, self._n + 1.0) if magic_clip else width * 1e-3
+        if multivariate and self._n >= _SCOTT_MIN_N:
+            floor = _MIN_BANDWIDTH_FACTOR * width
+        else:
+            floor = width / min(100.0, self._n + 1.0) if magic_clip else width * 1e-3
         sigma = np.clip(sigma, floor, width)
         mu_all = np.append(mus, 0.5 * (axis.lower + axis.upper))
         sigma_all = np.append(sigma, width)
