@@ -21,6 +21,7 @@ from tunelab.distributions import (
 )
 from tunelab.samplers import BaseSampler, RandomSampler
 from tunelab.samplers.gp import GPSampler, _fit, _optimize
+from tunelab.samplers.gp import _sampler as _sampler_module
 from tunelab.testing.strategies import search_spaces
 
 
@@ -449,3 +450,31 @@ def test_a_zero_time_budget_takes_the_degraded_path(
         study.optimize(quadratic_1d, n_trials=7)
     assert all(t.state is TrialState.COMPLETE for t in study.trials)
     assert sum("best Sobol candidate" in r.getMessage() for r in caplog.records) == 2
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.floats(-1e9, 1e9), min_size=3, max_size=30))
+def test_warping_keeps_the_order_of_the_values(values: list[float]) -> None:
+    raw = np.array(values)
+    warped = _sampler_module._warp(raw)
+    assert np.all(np.isfinite(warped))
+    order = np.argsort(raw, kind="stable")
+    assert np.all(np.diff(warped[order]) >= -1e-12)  # same order (ties may stay ties)
+
+
+def test_warping_helps_on_a_valley_spanning_orders_of_magnitude() -> None:
+    """Rosenbrock's huge values off the valley flatten an unwarped GP where it matters."""
+
+    def rosenbrock(trial: tl.Trial) -> float:
+        x = [trial.suggest_float(f"x{i}", -5.0, 10.0) for i in range(3)]
+        return sum(100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2 for i in range(2))
+
+    best = {}
+    for warp in (True, False):
+        values = []
+        for seed in range(3):
+            study = tl.create_study(sampler=GPSampler(seed=seed, warp_outputs=warp))
+            study.optimize(rosenbrock, n_trials=40)
+            values.append(study.best_value)
+        best[warp] = float(np.median(values))
+    assert best[True] < best[False]

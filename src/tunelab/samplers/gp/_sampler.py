@@ -63,6 +63,34 @@ def _check_real(name: str, value: Any, *, allow_none: bool = False) -> None:
         raise ValueError(f"{name}={value!r} must be a finite number >= 0{extra}")
 
 
+def _warp(values: FloatArray) -> FloatArray:
+    """Values (higher is better) after a fitted Yeo-Johnson transform of the losses.
+
+    Objectives such as Rosenbrock span orders of magnitude: a few terrible values would
+    dominate a Gaussian process fitted to the raw ones and flatten the region that
+    matters. The losses, rescaled to [0, 1], are transformed with the Yeo-Johnson
+    power whose exponent maximises the Gaussian likelihood (as HEBO and SMAC warp
+    outputs); the order of the values is kept.
+
+    Example:
+        >>> loss = np.array([1.0, 2.0, 4.0, 1000.0])
+        >>> w = _warp(-loss)
+        >>> bool(np.all(np.diff(w) < 0))  # the order is kept...
+        True
+        >>> raw_gap = (loss[3] - loss[2]) / (loss[2] - loss[0])  # the outlier's gap...
+        >>> bool(raw_gap > 300 > 100 > (w[2] - w[3]) / (w[0] - w[2]))  # ...shrinks
+        True
+    """
+    from scipy.stats import yeojohnson
+
+    loss = -values
+    spread = float(np.ptp(loss))
+    if len(loss) < 3 or not spread > 0.0:
+        return values
+    transformed, _ = yeojohnson((loss - loss.min()) / spread)
+    return np.asarray(-transformed, dtype=np.float64)
+
+
 def _standardise(values: FloatArray) -> FloatArray:
     """Zero mean, unit variance; values scaled first so that huge magnitudes cannot overflow."""
     scale = float(np.max(np.abs(values)))
@@ -103,7 +131,8 @@ class GPSampler(BaseSampler):
       believer), so parallel workers spread out instead of piling onto one point (a
       trial's parameters are recorded as its objective suggests them, so a trial that
       has not suggested them yet cannot be fantasised).
-    * **Targets** are standardised; maximised objectives are negated first.
+    * **Targets**: minimised objectives are negated, then (``warp_outputs``) warped by a
+      fitted Yeo-Johnson transform, then standardised.
     * **Noise** variance is fitted, unless ``deterministic_objective`` pins it at a tiny
       value (``1e-6`` of the standardised variance).
     * **Large studies**: only ``max_history`` (default 200) observed trials are used: the
@@ -133,6 +162,8 @@ class GPSampler(BaseSampler):
             scored Sobol candidates is suggested.
         consider_pruned: Learn from PRUNED trials at their last reported value
             (``False``: only COMPLETE trials are observed).
+        warp_outputs: Fit the GP to Yeo-Johnson-transformed values (see ``_warp``), so
+            that objectives spanning orders of magnitude are modelled where it matters.
 
     Raises:
         ValueError: An option is out of range (``seed`` must be an integer >= 0).
@@ -159,6 +190,7 @@ class GPSampler(BaseSampler):
         max_history: int | None = 200,
         time_budget: float | None = None,
         consider_pruned: bool = True,
+        warp_outputs: bool = True,
     ) -> None:
         check_int("seed", seed, 0, allow_none=True)
         check_int("n_startup_trials", n_startup_trials, 1)
@@ -175,6 +207,7 @@ class GPSampler(BaseSampler):
         self._independent = independent_sampler or RandomSampler(seed)
         self._max_history = max_history
         self._time_budget = None if time_budget is None else float(time_budget)
+        self._warp_outputs = bool(warp_outputs)
         self._states = (
             (TrialState.COMPLETE, TrialState.PRUNED) if consider_pruned else (TrialState.COMPLETE,)
         )
@@ -226,7 +259,7 @@ class GPSampler(BaseSampler):
         deadline = None if self._time_budget is None else start + self._time_budget
         rng = trial_rng(self._seed, trial)
         sign = -1.0 if study.directions[0] is StudyDirection.MINIMIZE else 1.0
-        y = _standardise(sign * values)
+        y = _standardise(_warp(sign * values) if self._warp_outputs else sign * values)
         restart = trial.number % _RESTART_EVERY == 0
         posterior = self._fit(encoder, X, y, rng, deadline, restart)
         best = float(np.max(posterior.predict(X)[0]))
