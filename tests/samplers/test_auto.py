@@ -46,6 +46,7 @@ def test_the_documented_rule() -> None:
     assert _rule(_trials(150, {"x": X})) == "tpe"  # 1-d: no CMA-ES
     assert _rule(_trials(12, {"x": X, "c": C})) == "tpe"  # half categorical
     assert _rule(_trials(12, {"x": X, "n": N, "c": C})) == "gp"  # mostly numeric
+    assert _rule(_trials(3, {"x": X, "n": N, "c": C})) == "random"  # categorical: no Sobol
     branchy = _trials(6, {"x": X, "c": C}) + _trials(6, {"n": N, "c": C})
     assert _rule(branchy) == "tpe"  # a tree-structured space
     assert _rule(branchy[4:8]) == "random"  # ...whose start is random, not Sobol
