@@ -122,15 +122,27 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=30)
     parser.add_argument("--cv", type=int, default=5)
     parser.add_argument("--tasks", nargs="+")
+    parser.add_argument(
+        "--pruner",
+        choices=["percentile", "paired"],
+        default="percentile",
+        help="PercentilePruner(25.0, n_startup_trials=5) or PairedFoldPruner(z=2.0)",
+    )
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
+
+    def make_pruner() -> Any:
+        if args.pruner == "paired":
+            return tl.pruners.PairedFoldPruner(z=2.0)
+        return tl.pruners.PercentilePruner(25.0, n_startup_trials=5)
+
     tasks = _tasks()
     names = args.tasks or list(tasks)
     print("# TuneSearchCV vs. RandomizedSearchCV\n")
     print(f"- command: `python {' '.join(sys.argv)}`")
     print(
         f"- {args.trials} candidates, {args.cv}-fold CV, seeds 0..{args.seeds - 1}; "
-        "TuneSearchCV with its default sampler (AutoSampler)\n"
+        f"TuneSearchCV with its default sampler (AutoSampler); pruner: {args.pruner}\n"
     )
     print(
         "| task | scoring | RandomizedSearchCV best | TuneSearchCV best | TuneSearchCV wins "
@@ -166,7 +178,7 @@ def main() -> None:
                 space,
                 n_trials=args.trials,
                 random_state=seed,
-                pruner=tl.pruners.PercentilePruner(25.0, n_startup_trials=5),
+                pruner=make_pruner(),
                 **common,
             ).fit(X, y)
             rows["random"].append(float(np.nanmax(random.cv_results_["mean_test_score"])))
@@ -184,7 +196,7 @@ def main() -> None:
                 space,
                 n_trials=2 * args.trials,
                 random_state=seed,
-                pruner=tl.pruners.PercentilePruner(25.0, n_startup_trials=5),
+                pruner=make_pruner(),
                 **common,
             ).fit(X, y)
             tol = 0.001

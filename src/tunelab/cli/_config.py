@@ -158,6 +158,7 @@ _PRUNERS: dict[str, Any] = {
     "hyperband": lambda **kw: tl.pruners.HyperbandPruner(**kw),
     "threshold": lambda **kw: tl.pruners.ThresholdPruner(**kw),
     "curve": lambda **kw: tl.pruners.CurvePruner(**kw),
+    "paired_fold": lambda **kw: tl.pruners.PairedFoldPruner(**kw),
 }
 
 

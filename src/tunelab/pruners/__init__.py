@@ -10,6 +10,7 @@ from tunelab.pruners._base import BasePruner, PruneDecision
 from tunelab.pruners._curve import CurvePruner
 from tunelab.pruners._hyperband import HyperbandPruner
 from tunelab.pruners._nop import NopPruner
+from tunelab.pruners._paired_fold import PairedFoldPruner
 from tunelab.pruners._patient import PatientPruner
 from tunelab.pruners._percentile import MedianPruner, PercentilePruner
 from tunelab.pruners._successive_halving import SuccessiveHalvingPruner
@@ -21,6 +22,7 @@ __all__ = [
     "HyperbandPruner",
     "MedianPruner",
     "NopPruner",
+    "PairedFoldPruner",
     "PatientPruner",
     "PercentilePruner",
     "PruneDecision",
