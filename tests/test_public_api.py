@@ -73,6 +73,7 @@ PUBLIC = {
         "HyperbandPruner",
         "MedianPruner",
         "NopPruner",
+        "PairedFoldPruner",
         "PatientPruner",
         "PercentilePruner",
         "PruneDecision",
