@@ -128,6 +128,23 @@ def test_old_rounds_checkpoints_are_removed_last_round_kept() -> None:
     assert not first_round & kept
 
 
+def test_a_started_segment_keeps_the_checkpoint_it_continues() -> None:
+    """A fast member planning its next round must not remove the older checkpoints that
+    slower members' started (not yet loaded) segments continue."""
+    pbt = PBT(SPACE, population_size=4, rounds=3, seed=0)
+    study = tl.create_study(sampler=pbt)
+    for _ in range(4):  # round 0, one member after the other
+        trial = study.ask()
+        study.tell(trial, _objective(trial))
+    started = [study.ask() for _ in range(4)]  # round 1 for everyone
+    fast = started.pop(0)
+    study.tell(fast, _objective(fast))
+    study.ask()  # plans the fast member's round 2: every member is now past round 0
+    for trial in started:  # the slow ones load their round-0 parents only now
+        assert trial.load_checkpoint() is not None
+        study.tell(trial, _objective(trial))
+
+
 def test_a_failed_segment_is_retried_from_the_same_checkpoint() -> None:
     failed_once: set[tuple[int, int]] = set()
 

@@ -274,12 +274,23 @@ class PBT(BaseSampler):
     def _forget_old_rounds(
         self, study: StudyView, segments: Sequence[FrozenTrial], slowest: int
     ) -> None:
-        """Remove checkpoints no segment can continue any more (rounds < slowest)."""
+        """Remove checkpoints no segment can continue any more (rounds < slowest).
+
+        A checkpoint that a planned, running or failed (to be retried) segment is to
+        load is kept whatever its round: a worker may plan a member's next round, and
+        so raise ``slowest``, before the segment that continues an older checkpoint
+        has loaded it.
+        """
         root = getattr(study, "checkpoint_root", None)
         if not isinstance(root, Path):
             return
+        needed = {
+            t.system_attrs.get(CHECKPOINT_PARENT_ATTR)
+            for t in segments
+            if t.state not in _FINISHED_OK
+        }
         for t in segments:
-            if _round(t) < slowest and t.state.is_finished():
+            if _round(t) < slowest and t.state.is_finished() and t.number not in needed:
                 directory = trial_dir(root, t.number)
                 if directory.exists():
                     remove_checkpoint(directory)
