@@ -29,6 +29,7 @@ earlier parameter ``parent`` took one of those values.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -376,8 +377,9 @@ def parse_config(data: Any, path: Path) -> StudyConfig:
     )
 
 
+@functools.cache
 def _unique_key_loader() -> Any:
-    """A ``yaml.SafeLoader`` that rejects a key given twice in one mapping."""
+    """A ``yaml.SafeLoader`` that rejects a key given twice in one mapping (built once)."""
     import yaml
 
     class UniqueKeyLoader(yaml.SafeLoader):  # type: ignore[misc]

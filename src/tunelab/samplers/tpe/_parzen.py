@@ -180,18 +180,18 @@ class ParzenEstimator:
         magic_clip: bool,
     ) -> tuple[FloatArray, FloatArray]:
         width = axis.upper - axis.lower
+        floor = width / min(100.0, self._n + 1.0) if magic_clip else width * 1e-3
         if self._n == 0:
             sigma = np.empty(0)
-        elif multivariate and self._n >= _SCOTT_MIN_N:
-            sigma = np.full(self._n, _scott(mus, width) * self._n ** (-1.0 / (dims + 4)))
-        elif multivariate:
-            sigma = np.full(self._n, 0.2 * width * self._n ** (-1.0 / (dims + 4)))
-        else:
+        elif not multivariate:
             sigma = _neighbour_sigma(mus, axis.lower, axis.upper, endpoints)
-        if multivariate and self._n >= _SCOTT_MIN_N:
-            floor = _MIN_BANDWIDTH_FACTOR * width
         else:
-            floor = width / min(100.0, self._n + 1.0) if magic_clip else width * 1e-3
+            shrink = self._n ** (-1.0 / (dims + 4))
+            if self._n >= _SCOTT_MIN_N:
+                sigma = np.full(self._n, _scott(mus, width) * shrink)
+                floor = _MIN_BANDWIDTH_FACTOR * width
+            else:
+                sigma = np.full(self._n, 0.2 * width * shrink)
         sigma = np.clip(sigma, floor, width)
         mu_all = np.append(mus, 0.5 * (axis.lower + axis.upper))
         sigma_all = np.append(sigma, width)
