@@ -126,14 +126,15 @@ def main() -> None:
         "--pruner",
         choices=["percentile", "paired"],
         default="percentile",
-        help="PercentilePruner(25.0, n_startup_trials=5) or PairedFoldPruner(z=2.0)",
+        help="PercentilePruner(25.0, n_startup_trials=5) or PairedFoldPruner(z=--z)",
     )
+    parser.add_argument("--z", type=float, default=2.0, help="PairedFoldPruner's z")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
 
     def make_pruner() -> Any:
         if args.pruner == "paired":
-            return tl.pruners.PairedFoldPruner(z=2.0)
+            return tl.pruners.PairedFoldPruner(z=args.z)
         return tl.pruners.PercentilePruner(25.0, n_startup_trials=5)
 
     tasks = _tasks()
@@ -203,7 +204,11 @@ def main() -> None:
             rows["reach"].append(
                 _time_to_reach(longer, tune.best_score_, args.cv, tol) / full_time
             )
-            print(f"  {name} seed {seed} done", file=sys.stderr)
+            print(
+                f"  {name} seed {seed}: "
+                + ", ".join(f"{key} {values[-1]:.4f}" for key, values in rows.items()),
+                file=sys.stderr,
+            )
         wins = sum(t > r for t, r in zip(rows["tune"], rows["random"], strict=True))
         med = {k: statistics.median(v) for k, v in rows.items()}
         task_wins += med["tune"] > med["random"]

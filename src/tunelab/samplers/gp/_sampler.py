@@ -25,6 +25,7 @@ from tunelab._validate import check_int
 from tunelab._view import StudyView
 from tunelab.distributions import BaseDistribution
 from tunelab.samplers._base import BaseSampler
+from tunelab.samplers._pruned import projected_values
 from tunelab.samplers._random import RandomSampler
 from tunelab.samplers._seeding import base_seed, trial_rng
 from tunelab.samplers._window import best_and_recent
@@ -122,10 +123,12 @@ class GPSampler(BaseSampler):
       and for parameters outside that space (conditional ones), ``independent_sampler``
       decides.
     * **History**: the observed trials are the COMPLETE ones and, with
-      ``consider_pruned`` (the default), the PRUNED ones at their last reported value:
-      a pruned trial was stopped because that value was poor, and the model should
-      know the region is poor (for cross-validation folds the running mean is even an
-      unbiased estimate of the final score). FAIL trials are ignored. RUNNING trials
+      ``consider_pruned`` (the default), the PRUNED ones: a pruned trial was stopped
+      because its value was poor, and the model should know the region is poor. It is
+      observed at its last reported value shifted by the median move of the COMPLETE
+      trials from that step to their end (see ``projected_values``), which puts a
+      curve cut at epoch 3, or a cross-validation cut after its first (shared, maybe
+      easy) fold, on the scale of the final values. FAIL trials are ignored. RUNNING trials
       that already hold
       every parameter of the space are *fantasised* at their posterior mean (kriging
       believer), so parallel workers spread out instead of piling onto one point (a
@@ -312,7 +315,8 @@ class GPSampler(BaseSampler):
         if not usable:
             return np.empty((0, encoder.dim)), np.empty(0)
         X = np.array([encoder.encode(t.params) for t in usable])
-        return X, np.array([_value(t) for t in usable])
+        values = projected_values(usable)
+        return X, np.array([values[t.trial_id] for t in usable])
 
     def _observed(self, study: StudyView) -> list[FrozenTrial]:
         """The COMPLETE (and PRUNED) trials with one finite value."""
