@@ -5,13 +5,12 @@ The rule, applied before every trial to the finished (COMPLETE or PRUNED) histor
 Trials *observed* below are the COMPLETE ones and the PRUNED ones that reported a value
 (the model-based samplers learn from both; with pruning, most trials end PRUNED).
 
-1. Fewer than ``n_startup_trials`` observed trials: a scrambled Sobol sequence
-   (:class:`QMCSampler`) spreads the first points evenly in a fixed numeric space; the
-   very first trial, and the start of a tree-structured space or of one with
-   categorical parameters, are random (measured: a Sobol start on one branch's space
-   made TPE lock into a deceptive branch in 6 of 10 seeds, against 2 of 10 with a
-   random start; on the 7-parameter mixed problem with two categoricals, the GP that
-   followed a Sobol start stayed on a wrong category in 6 of 12 seeds, against 2 of 12).
+1. Fewer than ``n_startup_trials`` observed trials: random points (measured against a
+   scrambled Sobol start on the quality benchmark, 18 problems x 5 seeds: the GP that
+   followed a Sobol start ranked worse at 50 and 100 trials, e.g. it stayed in
+   Hartmann-6's local optimum in 3 of 5 seeds and was further from the 20-d sphere's
+   optimum in 4 of 5; on tree-structured spaces a Sobol start over one branch's
+   parameters made TPE lock into a deceptive branch in 6 of 10 seeds, against 2 of 10).
 2. Several objectives: :class:`TPESampler` (multivariate, grouped, constant liar); the
    Gaussian-process sampler models a single objective.
 3. A tree-structured space (trials with different parameter sets, e.g. one model family
@@ -40,7 +39,6 @@ from tunelab._validate import check_int
 from tunelab._view import StudyView
 from tunelab.distributions import BaseDistribution, CategoricalDistribution
 from tunelab.samplers._base import BaseSampler
-from tunelab.samplers._qmc import QMCSampler
 from tunelab.samplers._random import RandomSampler
 
 __all__ = ["AutoSampler", "choose"]
@@ -67,7 +65,7 @@ def choose(
     n_startup_trials: int,
     gp_max_trials: int,
 ) -> str:
-    """The name of the sampler the rule picks: "random", "qmc", "tpe", "gp" or "cmaes".
+    """The name of the sampler the rule picks: "random", "tpe", "gp" or "cmaes".
 
     Example:
         >>> choose([], 1, n_startup_trials=10, gp_max_trials=200)
@@ -78,11 +76,9 @@ def choose(
         for t in history
         if t.state is TrialState.COMPLETE or (t.state is TrialState.PRUNED and t.values)
     )
-    if observed == 0:
+    if observed < n_startup_trials:
         return "random"
     conditional, numeric, categorical = _profile(history)
-    if observed < n_startup_trials:
-        return "random" if conditional or categorical else "qmc"
     if n_objectives > 1:
         return "tpe"
     if conditional or categorical * 2 >= numeric + categorical:
@@ -93,11 +89,11 @@ def choose(
 
 
 class AutoSampler(BaseSampler):
-    """The default sampler: chooses QMC, GP, TPE or CMA-ES per trial (see the module rule).
+    """The default sampler: chooses random, GP, TPE or CMA-ES per trial (see the module rule).
 
     Args:
         seed: Seeds every underlying sampler.
-        n_startup_trials: Observed trials drawn by the quasi-random sequence first.
+        n_startup_trials: Observed trials drawn at random first.
         gp_max_trials: Up to this many observed trials a fixed numeric space uses the
             Gaussian-process sampler; beyond it, CMA-ES or TPE (cheaper per suggestion).
 
@@ -109,7 +105,7 @@ class AutoSampler(BaseSampler):
         >>> study = tl.create_study(sampler=tl.samplers.AutoSampler(seed=0))
         >>> study.optimize(lambda t: (t.suggest_float("x", -3, 3) - 1) ** 2, n_trials=14)
         >>> sorted({t.system_attrs["auto:sampler"] for t in study.trials})
-        ['gp', 'qmc', 'random']
+        ['gp', 'random']
     """
 
     def __init__(
@@ -145,8 +141,6 @@ class AutoSampler(BaseSampler):
             return self._samplers[name]
 
     def _make(self, name: str, history: Sequence[FrozenTrial]) -> BaseSampler:
-        if name == "qmc":
-            return QMCSampler(seed=self._seed, independent_sampler=self._samplers["random"])
         if name == "tpe":
             from tunelab.samplers.tpe import TPESampler
 
