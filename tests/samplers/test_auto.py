@@ -135,3 +135,39 @@ def test_multi_objective_uses_tpe() -> None:
 def test_invalid_arguments(kwargs, match) -> None:
     with pytest.raises(ValueError, match=match):
         AutoSampler(**kwargs)
+
+
+def _valued(values: list[float]) -> list[FrozenTrial]:
+    trials = _trials(len(values), {"x": X, "n": N})
+    return [
+        FrozenTrial(
+            trial_id=t.trial_id,
+            number=t.number,
+            state=t.state,
+            values=(v,),
+            params=t.params,
+            distributions=t.distributions,
+        )
+        for t, v in zip(trials, values, strict=True)
+    ]
+
+
+def test_a_plateau_at_the_best_value_hands_over_from_the_gp_to_tpe() -> None:
+    distinct = _valued([0.1 * i for i in range(12)])
+    assert _rule(distinct) == "gp"
+    tied_best = _valued([0.5, 0.7, 0.2, 0.2, 0.9, 0.2, 0.4, 0.6, 0.8, 0.3, 0.35, 0.45])
+    assert _rule(tied_best) == "tpe"  # minimising: three trials share 0.2
+    tied_worst = _valued([0.9, 0.9, 0.9, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8])
+    assert _rule(tied_worst) == "gp"  # ties away from the best do not matter...
+    assert choose(tied_worst, 1, n_startup_trials=10, gp_max_trials=100, maximize=True) == "tpe"
+    two_tied = _valued([0.2, 0.2, *[0.3 + 0.01 * i for i in range(10)]])
+    assert _rule(two_tied) == "gp"  # ...and two equal values are not yet a plateau
+    assert _rule(_valued([0.2] * 3 + [0.5] * 200)) == "cmaes"  # past gp_max_trials
+
+
+def test_a_quantised_objective_gets_tpe_proposals_in_a_study() -> None:
+    study = tl.create_study(sampler=AutoSampler(seed=0, n_startup_trials=5))
+    study.optimize(lambda t: round(abs(t.suggest_float("x", -3, 3) - 1.0), 0), n_trials=25)
+    chosen = [t.system_attrs[ATTR] for t in study.trials]
+    assert "tpe" in chosen[5:]  # several x within 0.5 of 1 all score 0
+    assert study.best_value == 0.0
