@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from tunelab._records import FrozenTrial, TrialState
 
-__all__ = ["projected_values"]
+__all__ = ["projected_values", "projected_with_spread"]
 
 # The completed trials consulted for the typical gain, the most recent ones: enough for a
 # stable median, and bounded so that a study of 100,000 trials costs no more than one of 500.
@@ -42,6 +42,33 @@ def projected_values(trials: Sequence[FrozenTrial]) -> dict[int, float]:
         >>> round(projected_values([done, cut])[1], 6)           # 0.85 + (0.80 - 0.90)
         0.75
     """
+    return projected_with_spread(trials)[0]
+
+
+def projected_with_spread(
+    trials: Sequence[FrozenTrial],
+) -> tuple[dict[int, float], dict[int, float]]:
+    """:func:`projected_values` and how uncertain each projection is.
+
+    The spread of a PRUNED trial's projection is the standard deviation of the moves it
+    was projected with (the COMPLETE trials' changes from its last step to their end):
+    a configuration cut after one of five folds is known far less well than one that
+    ran them all. COMPLETE trials, and projections from fewer than two moves, get 0.
+
+    Returns:
+        ``(trial_id -> value, trial_id -> standard deviation)``.
+
+    Example:
+        >>> from tunelab._records import FrozenTrial, TrialState
+        >>> done = [FrozenTrial(trial_id=i, number=i, state=TrialState.COMPLETE, values=(v,),
+        ...                     intermediate_values={0: v + d})
+        ...         for i, (v, d) in enumerate([(0.8, 0.1), (0.7, 0.0), (0.6, 0.05)])]
+        >>> cut = FrozenTrial(trial_id=3, number=3, state=TrialState.PRUNED, values=(0.5,),
+        ...                   intermediate_values={0: 0.5})
+        >>> values, spread = projected_with_spread([*done, cut])
+        >>> round(values[3], 6), round(spread[3], 6), spread[0]
+        (0.45, 0.05, 0.0)
+    """
     values = {t.trial_id: _single(t) for t in trials}
     pruned = [
         (t, step)
@@ -50,8 +77,9 @@ def projected_values(trials: Sequence[FrozenTrial]) -> dict[int, float]:
         and (step := t.last_step) is not None
         and math.isfinite(values[t.trial_id])
     ]
+    spread = dict.fromkeys(values, 0.0)
     if not pruned:
-        return values
+        return values, spread
     reference = [
         t
         for t in trials
@@ -59,7 +87,7 @@ def projected_values(trials: Sequence[FrozenTrial]) -> dict[int, float]:
         and t.intermediate_values
         and math.isfinite(values[t.trial_id])
     ][-_MAX_REFERENCE:]
-    gains: dict[int, float] = {}
+    gains: dict[int, tuple[float, float]] = {}
     for trial, step in pruned:
         if step not in gains:
             moves = [
@@ -67,6 +95,10 @@ def projected_values(trials: Sequence[FrozenTrial]) -> dict[int, float]:
                 for t in reference
                 if step in t.intermediate_values and math.isfinite(t.intermediate_values[step])
             ]
-            gains[step] = statistics.median(moves) if moves else 0.0
-        values[trial.trial_id] += gains[step]
-    return values
+            gains[step] = (
+                statistics.median(moves) if moves else 0.0,
+                statistics.stdev(moves) if len(moves) >= 2 else 0.0,
+            )
+        values[trial.trial_id] += gains[step][0]
+        spread[trial.trial_id] = gains[step][1]
+    return values, spread

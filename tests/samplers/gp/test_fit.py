@@ -166,3 +166,26 @@ def test_robust_cholesky_adds_jitter_to_singular_matrices_and_rejects_nan() -> N
         robust_cholesky(np.full((3, 3), np.nan))
     with pytest.raises(LinAlgError):
         robust_cholesky(-np.eye(3))
+
+
+def test_known_per_row_noise_enters_the_likelihood_and_its_gradient() -> None:
+    X, y = _data(20, 3)
+    extra = np.where(np.arange(20) % 4 == 0, 0.3, 0.0)  # every fourth row is a projection
+    theta = np.array([-0.4, 0.1, 0.2, 0.3, math.log(1e-2)])
+    hp = Hyperparameters.from_theta(theta)
+    K = hp.kernel(GROUPS)(X, X) + np.diag(hp.noise_var + extra)
+    _, logdet = np.linalg.slogdet(K)
+    nll = 0.5 * y @ np.linalg.solve(K, y) + 0.5 * logdet + 10 * math.log(2 * math.pi)
+    value, grad = neg_log_posterior(theta, X, y, GROUPS, extra)
+    assert value == pytest.approx(nll - log_prior(theta)[0], rel=1e-9)
+    assert value != pytest.approx(neg_log_posterior(theta, X, y, GROUPS)[0], rel=1e-6)
+    eps = 1e-6
+    numeric = np.empty_like(theta)
+    for j in range(theta.size):
+        step = np.zeros_like(theta)
+        step[j] = eps
+        numeric[j] = (
+            neg_log_posterior(theta + step, X, y, GROUPS, extra)[0]
+            - neg_log_posterior(theta - step, X, y, GROUPS, extra)[0]
+        ) / (2 * eps)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-4, atol=1e-5)

@@ -70,3 +70,22 @@ def test_variance_is_positive_everywhere(noise: float) -> None:
     _, var = post.predict(np.vstack([grid, post.X]))
     assert np.all(var > 0)
     assert np.all(var <= KERNEL.signal_var + 1e-9)
+
+
+def test_a_row_with_known_extra_noise_is_trusted_less() -> None:
+    exact = _posterior(noise=1e-8)
+    extra = np.zeros(15)
+    extra[0] = 0.5  # row 0 is a projection with variance 0.5
+    loose = Posterior.fit(KERNEL, 1e-8, exact.X, exact.y, extra)
+    mean_exact, var_exact = exact.predict(exact.X[:2])
+    mean_loose, var_loose = loose.predict(exact.X[:2])
+    assert abs(mean_loose[0] - exact.y[0]) > 1e-3 > abs(mean_exact[0] - exact.y[0])
+    assert var_loose[0] > 100 * var_exact[0]
+    assert mean_loose[1] == pytest.approx(exact.y[1], abs=1e-4)  # other rows: still exact
+    K = KERNEL(exact.X, exact.X) + np.diag(1e-8 + extra)
+    x = np.random.default_rng(2).random((4, 3))
+    np.testing.assert_allclose(
+        loose.predict(x)[0], KERNEL(x, exact.X) @ np.linalg.solve(K, exact.y), rtol=1e-6
+    )
+    fantasised = loose.with_fantasies(x[:1])
+    assert fantasised.extra_noise.tolist() == [*extra.tolist(), 0.0]

@@ -229,7 +229,7 @@ def test_failed_trials_and_pruned_trials_without_a_value_are_ignored() -> None:
         return (x - 1.3) ** 2
 
     study.optimize(objective, n_trials=15, catch=RuntimeError)
-    X, values = sampler._history(study.view(), _encoder({"x": FloatDistribution(-5.0, 5.0)}))
+    X, values, _ = sampler._history(study.view(), _encoder({"x": FloatDistribution(-5.0, 5.0)}))
     assert X.shape == (5, 1) and values.shape == (5,)
 
 
@@ -252,7 +252,7 @@ def test_pruned_trials_are_observed_at_their_last_value(consider_pruned: bool) -
     study = tl.create_study(sampler=sampler)
     study.optimize(_pruned_but_every(2), n_trials=8)
     view = study.view()
-    _, values = sampler._history(view, _encoder({"x": FloatDistribution(-5.0, 5.0)}))
+    _, values, _ = sampler._history(view, _encoder({"x": FloatDistribution(-5.0, 5.0)}))
     expected = [t for t in study.trials if consider_pruned or t.state is TrialState.COMPLETE]
     assert values.tolist() == [t.values[0] for t in expected]  # type: ignore[index]
     # 8 observed trials are past the start-up; 4 COMPLETE ones are not.
@@ -363,7 +363,7 @@ def test_non_finite_values_are_skipped() -> None:
         for i, v in enumerate(values)
     ]
     sampler = GPSampler(seed=0, n_startup_trials=3)
-    _, kept = sampler._history(_View(trials), _encoder({"x": dist}))  # type: ignore[arg-type]
+    _, kept, _ = sampler._history(_View(trials), _encoder({"x": dist}))  # type: ignore[arg-type]
     assert kept.tolist() == [0.3, 0.1, 0.5, 0.2]
     current = FrozenTrial(trial_id=9, number=9, state=TrialState.RUNNING)
     params = sampler.sample_relative(_View(trials), current, {"x": dist})  # type: ignore[arg-type]
@@ -478,3 +478,31 @@ def test_warping_helps_on_a_valley_spanning_orders_of_magnitude() -> None:
             values.append(study.best_value)
         best[warp] = float(np.median(values))
     assert best[True] < best[False]
+
+
+def test_a_pruned_trial_is_projected_with_the_spread_of_the_completed_moves() -> None:
+    sampler = GPSampler(seed=0, n_startup_trials=6)
+    study = tl.create_study(sampler=sampler)
+    shifts = [0.5, 1.0, 1.5, 0.7]  # how much each completed curve still fell after step 0
+
+    def objective(trial: tl.Trial) -> float:
+        value = quadratic_1d(trial)
+        if trial.number % 2:
+            trial.report(value + 10.0, 0)
+            raise tl.TrialPruned()
+        trial.report(value + shifts[trial.number // 2 % 4], 0)
+        return value
+
+    study.optimize(objective, n_trials=8)
+    _, values, spread = sampler._history(
+        study.view(), _encoder({"x": FloatDistribution(-5.0, 5.0)})
+    )
+    pruned = [i for i, t in enumerate(study.trials) if t.state is TrialState.PRUNED]
+    complete = [i for i, t in enumerate(study.trials) if t.state is TrialState.COMPLETE]
+    for i in pruned:
+        last = study.trials[i].values[0]  # type: ignore[index]
+        assert values[i] == pytest.approx(last - np.median(shifts))
+        assert spread[i] == pytest.approx(np.std(shifts, ddof=1))
+    assert spread[complete].tolist() == [0.0] * len(complete)
+    study.optimize(objective, n_trials=4)  # the GP phase fits with the extra noise
+    assert study.trials[-1].state in (TrialState.COMPLETE, TrialState.PRUNED)

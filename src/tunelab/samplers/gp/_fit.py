@@ -139,7 +139,11 @@ def theta_bounds(n_groups: int, fixed_noise: float | None = None) -> list[tuple[
 
 
 def neg_log_posterior(
-    theta: FloatArray, X: FloatArray, y: FloatArray, groups: ColumnGroups
+    theta: FloatArray,
+    X: FloatArray,
+    y: FloatArray,
+    groups: ColumnGroups,
+    extra_noise: FloatArray | None = None,
 ) -> tuple[float, FloatArray]:
     """``U(theta)`` (negative log marginal likelihood minus log prior) and its gradient.
 
@@ -148,6 +152,8 @@ def neg_log_posterior(
         X: ``(n, D)`` encoded training rows.
         y: ``(n,)`` standardised targets.
         groups: Which columns share each lengthscale.
+        extra_noise: ``(n,)`` known variances added to the fitted noise per row (a
+            projected value of a pruned trial), or None.
 
     Returns:
         The scalar objective and its ``(G + 2,)`` gradient.
@@ -159,6 +165,8 @@ def neg_log_posterior(
     F = hp.signal_var * corr
     K = F.copy()
     K[np.diag_indices_from(K)] += hp.noise_var
+    if extra_noise is not None:
+        K[np.diag_indices_from(K)] += extra_noise
     L = robust_cholesky(K)
     alpha = cho_solve((L, True), y, check_finite=False)
     nll = 0.5 * float(y @ alpha) + float(np.log(np.diag(L)).sum()) + 0.5 * len(y) * _LOG_2PI
@@ -202,6 +210,7 @@ def fit_hyperparameters(
     fixed_noise: float | None = None,
     n_random_starts: int = 1,
     deadline: float | None = None,
+    extra_noise: FloatArray | None = None,
 ) -> Hyperparameters:
     """MAP hyperparameters by multi-start L-BFGS-B on :func:`neg_log_posterior`.
 
@@ -215,6 +224,7 @@ def fit_hyperparameters(
         n_random_starts: Starts drawn from the prior after the first one.
         deadline: A ``time.monotonic()`` instant after which no new start begins. If it
             has already passed, the first start is returned without optimisation.
+        extra_noise: ``(n,)`` known per-row variances on top of the fitted noise.
 
     Returns:
         The best hyperparameters found.
@@ -229,7 +239,7 @@ def fit_hyperparameters(
             result = minimize(
                 neg_log_posterior,
                 theta0,
-                args=(X, y, groups),
+                args=(X, y, groups, extra_noise),
                 jac=True,
                 method="L-BFGS-B",
                 bounds=bounds,

@@ -3,7 +3,8 @@
 With training rows ``X`` ``(n, D)``, standardised targets ``y`` ``(n,)``, kernel ``k`` and
 noise variance ``sn2``, a zero-mean GP has (Rasmussen & Williams 2006, Algorithm 2.1)::
 
-    K     = k(X, X) + sn2 I = L L^T          (Cholesky, with jitter escalation)
+    K     = k(X, X) + sn2 I + diag(e) = L L^T  (Cholesky, with jitter escalation;
+                                              e: known extra variances per row, 0 mostly)
     alpha = K^-1 y
     mean(x) = k(x, X) alpha
     var(x)  = s2 - || L^-1 k(X, x) ||^2      (latent variance, noise excluded)
@@ -87,8 +88,10 @@ class Posterior:
         noise_var: The observation noise variance ``sn2``.
         X: ``(n, D)`` training rows.
         y: ``(n,)`` training targets (standardised).
-        L: ``(n, n)`` lower Cholesky factor of ``k(X, X) + sn2 I``.
+        L: ``(n, n)`` lower Cholesky factor of ``k(X, X) + sn2 I + diag(extra_noise)``.
         alpha: ``(n,)`` the vector ``K^-1 y``.
+        extra_noise: ``(n,)`` known per-row variances on top of ``sn2`` (zeros for
+            exact-as-observed rows).
     """
 
     kernel: Matern52
@@ -97,15 +100,24 @@ class Posterior:
     y: FloatArray
     L: FloatArray
     alpha: FloatArray
+    extra_noise: FloatArray
 
     @classmethod
-    def fit(cls, kernel: Matern52, noise_var: float, X: FloatArray, y: FloatArray) -> Posterior:
+    def fit(
+        cls,
+        kernel: Matern52,
+        noise_var: float,
+        X: FloatArray,
+        y: FloatArray,
+        extra_noise: FloatArray | None = None,
+    ) -> Posterior:
         """Condition the GP on ``(n, D)`` rows ``X`` with ``(n,)`` targets ``y``."""
+        extra = np.zeros(len(y)) if extra_noise is None else np.asarray(extra_noise, float)
         K = kernel(X, X)
-        K[np.diag_indices_from(K)] += noise_var
+        K[np.diag_indices_from(K)] += noise_var + extra
         L = robust_cholesky(K)
         alpha = cho_solve((L, True), y, check_finite=False)
-        return cls(kernel, noise_var, X, y, L, np.asarray(alpha, dtype=np.float64))
+        return cls(kernel, noise_var, X, y, L, np.asarray(alpha, dtype=np.float64), extra)
 
     def with_fantasies(self, X_pending: FloatArray) -> Posterior:
         """Add ``(p, D)`` pending rows, observed at their posterior mean (kriging believer)."""
@@ -114,7 +126,8 @@ class Posterior:
         mean, _ = self.predict(X_pending)
         X = np.vstack([self.X, X_pending])
         y = np.concatenate([self.y, mean])
-        return Posterior.fit(self.kernel, self.noise_var, X, y)
+        extra = np.concatenate([self.extra_noise, np.zeros(len(mean))])
+        return Posterior.fit(self.kernel, self.noise_var, X, y, extra)
 
     def predict(self, x: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Posterior mean ``(m,)`` and latent variance ``(m,)`` at ``(m, D)`` rows."""

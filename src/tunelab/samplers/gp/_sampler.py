@@ -11,7 +11,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -25,7 +25,7 @@ from tunelab._validate import check_int
 from tunelab._view import StudyView
 from tunelab.distributions import BaseDistribution
 from tunelab.samplers._base import BaseSampler
-from tunelab.samplers._pruned import projected_values
+from tunelab.samplers._pruned import projected_with_spread
 from tunelab.samplers._random import RandomSampler
 from tunelab.samplers._seeding import base_seed, trial_rng
 from tunelab.samplers._window import best_and_recent
@@ -92,6 +92,46 @@ def _warp(values: FloatArray) -> FloatArray:
     return np.asarray(-transformed, dtype=np.float64)
 
 
+def _target_map(values: FloatArray, warp: bool) -> Callable[[FloatArray], FloatArray]:
+    """The map ``_standardise(_warp(values))`` (or without the warp), fitted on ``values``.
+
+    Returned as a function so that other values (a projection's plus or minus one
+    spread) go through the same transform.
+
+    Example:
+        >>> v = np.array([-4.0, -1.0, -2.0, -30.0])
+        >>> f = _target_map(v, warp=True)
+        >>> bool(np.allclose(f(v), _standardise(_warp(v))))
+        True
+    """
+    if not warp:
+        return _linear_standardiser(values)
+    from scipy.stats import yeojohnson
+
+    loss = -values
+    low, spread = float(loss.min()), float(np.ptp(loss))
+    if len(loss) < 3 or not spread > 0.0:
+        return _linear_standardiser(values)
+    _, lmbda = yeojohnson((loss - low) / spread)
+
+    def warped(v: FloatArray) -> FloatArray:
+        out = yeojohnson((-np.asarray(v, dtype=np.float64) - low) / spread, lmbda)
+        return np.asarray(-out, dtype=np.float64)
+
+    standardise = _linear_standardiser(warped(values))
+    return lambda v: standardise(warped(v))
+
+
+def _linear_standardiser(values: FloatArray) -> Callable[[FloatArray], FloatArray]:
+    """The affine map that :func:`_standardise` applies to ``values``, as a function."""
+    scale = float(np.max(np.abs(values)))
+    scale = scale if scale > 0.0 else 1.0
+    mean = float((values / scale).mean())
+    std = float((values / scale - mean).std())
+    std = std if std > 1e-300 else 1.0
+    return lambda v: np.asarray((np.asarray(v) / scale - mean) / std, dtype=np.float64)
+
+
 def _standardise(values: FloatArray) -> FloatArray:
     """Zero mean, unit variance; values scaled first so that huge magnitudes cannot overflow."""
     scale = float(np.max(np.abs(values)))
@@ -126,11 +166,12 @@ class GPSampler(BaseSampler):
       ``consider_pruned`` (the default), the PRUNED ones: a pruned trial was stopped
       because its value was poor, and the model should know the region is poor. It is
       observed at its last reported value shifted by the median move of the COMPLETE
-      trials from that step to their end (see ``projected_values``), which puts a
+      trials from that step to their end (see ``projected_with_spread``), which puts a
       curve cut at epoch 3, or a cross-validation cut after its first (shared, maybe
-      easy) fold, on the scale of the final values. FAIL trials are ignored. RUNNING trials
-      that already hold
-      every parameter of the space are *fantasised* at their posterior mean (kriging
+      easy) fold, on the scale of the final values; the spread of those moves is added
+      to that observation's noise variance, so one fold's verdict weighs less than five
+      folds'. FAIL trials are ignored. RUNNING trials that already hold every parameter
+      of the space are *fantasised* at their posterior mean (kriging
       believer), so parallel workers spread out instead of piling onto one point (a
       trial's parameters are recorded as its objective suggests them, so a trial that
       has not suggested them yet cannot be fantasised).
@@ -255,16 +296,22 @@ class GPSampler(BaseSampler):
         if not space:
             return {}
         encoder = SearchSpaceEncoder(space, categorical="onehot")
-        X, values = self._history(study, encoder)
+        X, values, spread = self._history(study, encoder)
         if len(values) < self._n_startup:
             return {}
         start = time.monotonic()
         deadline = None if self._time_budget is None else start + self._time_budget
         rng = trial_rng(self._seed, trial)
         sign = -1.0 if study.directions[0] is StudyDirection.MINIMIZE else 1.0
-        y = _standardise(_warp(sign * values) if self._warp_outputs else sign * values)
+        to_target = _target_map(sign * values, self._warp_outputs)
+        y = to_target(sign * values)
+        # A projected value's uncertainty, carried through the same (monotone) map.
+        half_width = 0.5 * np.abs(
+            to_target(sign * (values + spread)) - to_target(sign * (values - spread))
+        )
+        extra = half_width**2 if np.any(spread > 0.0) else None
         restart = trial.number % _RESTART_EVERY == 0
-        posterior = self._fit(encoder, X, y, rng, deadline, restart)
+        posterior = self._fit(encoder, X, y, rng, deadline, restart, extra)
         best = float(np.max(posterior.predict(X)[0]))
         posterior = posterior.with_fantasies(self._pending(study, trial, encoder))
         anchors = X[np.argsort(-y, kind="stable")[:_N_ANCHORS]]
@@ -306,17 +353,22 @@ class GPSampler(BaseSampler):
 
     def _history(
         self, study: StudyView, encoder: SearchSpaceEncoder
-    ) -> tuple[FloatArray, FloatArray]:
-        """``(n, D)`` encoded rows and ``(n,)`` raw values of the usable observed trials."""
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Encoded rows ``(n, D)``, raw values ``(n,)`` and their spreads ``(n,)``.
+
+        A PRUNED trial's value is projected to the end of its curve and its spread is how
+        uncertain that projection is (see ``projected_with_spread``); 0 otherwise.
+        """
         usable: Sequence[FrozenTrial] = [
             t for t in self._observed(study) if _matches(t, encoder.space)
         ]
         usable = self._window(usable, study.directions[0])
         if not usable:
-            return np.empty((0, encoder.dim)), np.empty(0)
+            return np.empty((0, encoder.dim)), np.empty(0), np.empty(0)
         X = np.array([encoder.encode(t.params) for t in usable])
-        values = projected_values(usable)
-        return X, np.array([values[t.trial_id] for t in usable])
+        values, spread = projected_with_spread(usable)
+        ids = [t.trial_id for t in usable]
+        return X, np.array([values[i] for i in ids]), np.array([spread[i] for i in ids])
 
     def _observed(self, study: StudyView) -> list[FrozenTrial]:
         """The COMPLETE (and PRUNED) trials with one finite value."""
@@ -341,6 +393,7 @@ class GPSampler(BaseSampler):
         rng: np.random.Generator,
         deadline: float | None,
         restart: bool,
+        extra_noise: FloatArray | None = None,
     ) -> Posterior:
         """Fit the hyperparameters (warm-started from the last fit on this space).
 
@@ -362,10 +415,11 @@ class GPSampler(BaseSampler):
             fixed_noise=_FIXED_NOISE if self._deterministic else None,
             n_random_starts=2 if warm is None else int(restart),
             deadline=deadline,
+            extra_noise=extra_noise,
         )
         with self._lock:
             self._warm = {key: hp}
-        return Posterior.fit(hp.kernel(groups), hp.noise_var, X, y)
+        return Posterior.fit(hp.kernel(groups), hp.noise_var, X, y, extra_noise)
 
     @staticmethod
     def _pending(study: StudyView, trial: FrozenTrial, encoder: SearchSpaceEncoder) -> FloatArray:
