@@ -134,11 +134,7 @@ def _linear_standardiser(values: FloatArray) -> Callable[[FloatArray], FloatArra
 
 def _standardise(values: FloatArray) -> FloatArray:
     """Zero mean, unit variance; values scaled first so that huge magnitudes cannot overflow."""
-    scale = float(np.max(np.abs(values)))
-    scaled = values / scale if scale > 0.0 else values
-    centred = scaled - scaled.mean()
-    std = float(centred.std())
-    return np.asarray(centred / std if std > 1e-300 else centred, dtype=np.float64)
+    return _linear_standardiser(values)(values)
 
 
 def _value(trial: FrozenTrial) -> float:
@@ -306,10 +302,12 @@ class GPSampler(BaseSampler):
         to_target = _target_map(sign * values, self._warp_outputs)
         y = to_target(sign * values)
         # A projected value's uncertainty, carried through the same (monotone) map.
-        half_width = 0.5 * np.abs(
-            to_target(sign * (values + spread)) - to_target(sign * (values - spread))
-        )
-        extra = half_width**2 if np.any(spread > 0.0) else None
+        extra = None
+        if np.any(spread > 0.0):
+            half_width = 0.5 * np.abs(
+                to_target(sign * (values + spread)) - to_target(sign * (values - spread))
+            )
+            extra = half_width**2
         restart = trial.number % _RESTART_EVERY == 0
         posterior = self._fit(encoder, X, y, rng, deadline, restart, extra)
         best = float(np.max(posterior.predict(X)[0]))
