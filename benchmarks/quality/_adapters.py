@@ -603,8 +603,8 @@ class HeboAdapter(Adapter):
     def unavailable(self) -> str | None:
         if not HEBO_PYTHON.exists():
             return (
-                f"{HEBO_PYTHON} missing: python3.11 -m venv benchmarks/.venv-hebo && "
-                "benchmarks/.venv-hebo/bin/pip install torch==2.13.0 HEBO"
+                f"{HEBO_PYTHON} missing: create it as benchmarks/quality/README.md "
+                '"Installing the peers" says (wheels only, HEBO without its pins)'
             )
         return None
 
