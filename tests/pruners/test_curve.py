@@ -80,6 +80,72 @@ def test_maximize() -> None:
     assert not running(study, rising).should_prune()
 
 
+def _separated_history(study: tl.Study, *, crossing: bool = False) -> None:
+    """2 good finishers, 3 bad finishers and 3 trials pruned by their curve after the
+    warm-up. Without ``crossing`` the good ones start best (first values 0.5, 0.55; the
+    bad ones' 0.7-0.95, median 0.825); with it they start worst."""
+    good_starts, bad_starts = [0.5, 0.55], [0.7, 0.75, 0.8, 0.85, 0.9, 0.95]
+    if crossing:
+        good_starts, bad_starts = [0.9, 0.95], [0.5, 0.55, 0.6, 0.65, 0.7, 0.75]
+    for start, final in zip(good_starts, (0.05, 0.06), strict=True):
+        add_curve(study, {1: start, 2: (start + final) / 2, 30: final})
+    for start, final in zip(bad_starts[:3], (0.3, 0.35, 0.4), strict=True):
+        add_curve(study, {1: start, 2: (start + final) / 2, 30: final})
+    for start in bad_starts[3:]:
+        add_curve(study, {1: start, 2: start, 3: start}, state=tl.TrialState.PRUNED)
+
+
+def test_early_cut_stops_a_start_like_the_bad_ones_where_starts_have_predicted() -> None:
+    study = tl.create_study(pruner=CurvePruner())
+    _separated_history(study)
+    bad = running(study, {1: 0.83})
+    assert bad.should_prune()
+    reason = study.storage.get_trial(bad._trial_id).system_attrs["prune_reason"]
+    assert reason.startswith("at step 1, 0.83 is worse than every value")
+    assert "probability 1.00 >= 0.8" in reason
+    assert not running(study, {1: 0.825}).should_prune()  # the bad trials' median
+    assert not running(study, {1: 0.6}).should_prune()  # worse than the good, not the bad
+
+
+def test_early_cut_stays_off_where_early_values_do_not_separate() -> None:
+    study = tl.create_study(pruner=CurvePruner())
+    _separated_history(study, crossing=True)  # slow starters end best
+    assert not running(study, {1: 0.99}).should_prune()
+
+
+def test_early_cut_can_be_disabled() -> None:
+    study = tl.create_study(pruner=CurvePruner(early_separation=None))
+    _separated_history(study)
+    assert not running(study, {1: 0.99}).should_prune()
+
+
+def test_early_cut_does_not_learn_from_its_own_cuts() -> None:
+    # 3 bad finishers plus trials pruned within the warm-up (by an early cut): too little.
+    study = tl.create_study(pruner=CurvePruner())
+    for start, final in ((0.5, 0.05), (0.55, 0.06), (0.7, 0.3), (0.75, 0.35), (0.8, 0.4)):
+        add_curve(study, {1: start, 2: (start + final) / 2, 30: final})
+    for start in (0.85, 0.9, 0.95):
+        add_curve(study, {1: start}, state=tl.TrialState.PRUNED)
+    assert not running(study, {1: 0.99}).should_prune()
+
+
+def test_early_cut_needs_finished_trials_with_a_value_at_that_step() -> None:
+    study = tl.create_study(pruner=CurvePruner())
+    _separated_history(study)
+    assert not running(study, {3: 5.0}).should_prune()  # no good finisher reported step 3
+    assert running(study, {1: 5.0}).should_prune()
+
+
+def test_early_cut_maximize() -> None:
+    study = tl.create_study(direction="maximize", pruner=CurvePruner())
+    for start, final in ((0.5, 0.95), (0.45, 0.94), (0.3, 0.7), (0.25, 0.65), (0.2, 0.6)):
+        add_curve(study, {1: start, 2: (start + final) / 2, 30: final})
+    for start in (0.15, 0.1, 0.05):
+        add_curve(study, {1: start, 2: start, 3: start}, state=tl.TrialState.PRUNED)
+    assert running(study, {1: 0.14}).should_prune()  # below the bad trials' median 0.175
+    assert not running(study, {1: 0.2}).should_prune()
+
+
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
@@ -88,6 +154,7 @@ def test_maximize() -> None:
         ({"n_startup_trials": 0}, "n_startup_trials"),
         ({"max_resource": 0}, "max_resource"),
         ({"interval_steps": 0}, "interval_steps"),
+        ({"early_separation": 0.4}, "early_separation"),
     ],
 )
 def test_invalid_arguments(kwargs: dict[str, object], match: str) -> None:

@@ -69,6 +69,17 @@ class CurvePruner(BasePruner):
     stopped after a few steps; one that is still falling steeply is kept until its
     slope says it cannot catch up.
 
+    Before the curve can be extrapolated (fewer than ``n_warmup_steps`` reports), an
+    *early cut* stops a trial whose value at that step is worse than every value the
+    good finishers (COMPLETE trials whose final value beats the threshold above) had
+    there and worse than half of the trials judged bad (COMPLETE beyond the threshold,
+    or PRUNED by their curve after the warm-up), but only where the history shows that
+    values at that step tell good runs from bad ones: the probability that a good
+    finisher's value there beats a bad one's must be at least ``early_separation``.
+    Where curves cross (slow starters end best) early values do not separate them and
+    the cut stays off; where bad runs look bad from the first epoch it saves the
+    warm-up epochs.
+
     Args:
         percentile: In [0, 100]; the share of completed trials, from the best, a trial
             must be predicted to reach (10: the best tenth).
@@ -81,6 +92,10 @@ class CurvePruner(BasePruner):
         max_resource: The last step of a full training, or ``"auto"``: the longest
             COMPLETE trial.
         interval_steps: Decide only every this many reports after the warm-up.
+        early_separation: In [0.5, 1], or None to disable the early cut: how well
+            values at a warm-up step must have separated good finishers (at least 2)
+            from trials judged bad (at least ``max(5, n_startup_trials)``) for the
+            early cut to act at that step.
 
     Raises:
         ValueError: An argument is out of range; at decision time, a study with several
@@ -112,6 +127,7 @@ class CurvePruner(BasePruner):
         n_warmup_steps: int = 3,
         max_resource: int | Literal["auto"] = "auto",
         interval_steps: int = 1,
+        early_separation: float | None = 0.8,
     ) -> None:
         self._percentile = check_real("percentile", percentile, 0.0, 100.0)
         self._n_startup = check_int("n_startup_trials", n_startup_trials, 1)
@@ -120,11 +136,20 @@ class CurvePruner(BasePruner):
             check_int("max_resource", max_resource, 1)
         self._max_resource = max_resource
         self._interval = check_int("interval_steps", interval_steps, 1)
+        self._early_separation = (
+            None
+            if early_separation is None
+            else check_real("early_separation", early_separation, 0.5, 1.0)
+        )
 
     def prune(self, study: StudyView, trial: FrozenTrial) -> PruneDecision:
         direction = single_direction(study, type(self).__name__)
         reports = sorted((s, v) for s, v in trial.intermediate_values.items() if not math.isnan(v))
-        if len(reports) < self._n_warmup or (len(reports) - self._n_warmup) % self._interval:
+        if not reports:
+            return _KEEP
+        if len(reports) < self._n_warmup:
+            return self._early_cut(study, direction, reports[-1])
+        if (len(reports) - self._n_warmup) % self._interval:
             return _KEEP
         horizon = (
             self._max_resource if isinstance(self._max_resource, int) else auto_max_resource(study)
@@ -154,3 +179,64 @@ class CurvePruner(BasePruner):
             f"worse than {threshold:.6g} (the best {self._percentile:g}% of {len(finals)} "
             "completed trials' final values)",
         )
+
+    def _early_cut(
+        self, study: StudyView, direction: StudyDirection, report: tuple[int, float]
+    ) -> PruneDecision:
+        """Stop a warm-up trial that looks like the bad ones did, where that has predicted."""
+        if self._early_separation is None:
+            return _KEEP
+        step, value = report
+        sign = 1.0 if direction is StudyDirection.MINIMIZE else -1.0
+        good, bad = self._known_outcomes(study, sign, step)
+        if len(good) < 2 or len(bad) < max(5, self._n_startup):
+            return _KEEP
+        separation = _separation(np.array(good), np.array(bad))
+        if not separation >= self._early_separation:
+            return _KEEP
+        bound = max(max(good), float(np.median(bad)))
+        if sign * value <= bound:
+            return _KEEP
+        return PruneDecision(
+            True,
+            f"at step {step}, {value:.6g} is worse than every value the {len(good)} trials "
+            f"ending in the best {self._percentile:g}% had there and than half of the "
+            f"{len(bad)} trials judged bad ({sign * bound:.6g}); values at this step "
+            f"ranked good above bad with probability {separation:.2f} >= "
+            f"{self._early_separation:g}",
+        )
+
+    def _known_outcomes(
+        self, study: StudyView, sign: float, step: int
+    ) -> tuple[list[float], list[float]]:
+        """Values at ``step`` (minimised) of good finishers and of trials judged bad.
+
+        Good: COMPLETE and within the pruning threshold. Bad: COMPLETE beyond it, or
+        PRUNED after the warm-up (by their curve, not by an early cut, which would feed
+        on its own decisions).
+        """
+        finished = study.get_trials(states=(TrialState.COMPLETE, TrialState.PRUNED))
+        finals: list[tuple[float, float]] = []
+        bad: list[float] = []
+        for t in finished:
+            early = t.intermediate_values.get(step, math.nan)
+            if not math.isfinite(early):
+                continue
+            if t.state is TrialState.PRUNED:
+                if len(t.intermediate_values) >= self._n_warmup:
+                    bad.append(sign * early)
+            elif t.values is not None and len(t.values) == 1 and math.isfinite(t.values[0]):
+                finals.append((sign * early, sign * t.values[0]))
+        if len(finals) < self._n_startup:
+            return [], bad
+        threshold = float(np.percentile([f for _, f in finals], self._percentile))
+        good = [e for e, f in finals if f <= threshold]
+        bad.extend(e for e, f in finals if f > threshold)
+        return good, bad
+
+
+def _separation(good: np.ndarray, bad: np.ndarray) -> float:
+    """The probability that a random good value is below a random bad one (ties: half)."""
+    below = (good[:, None] < bad[None, :]).mean()
+    ties = (good[:, None] == bad[None, :]).mean()
+    return float(below + 0.5 * ties)
