@@ -129,9 +129,16 @@ def _targets(avg_rank: dict[str, dict[int, float]], budgets: list[int]) -> list[
     return lines
 
 
-def build(folder: Path) -> str:
-    """Write results.md and the plots; return the markdown."""
+def build(folder: Path, seeds: list[int] | None = None) -> str:
+    """Write results.md and the plots; return the markdown.
+
+    With ``seeds``, only the runs of those seeds count (e.g. the seeds that every
+    optimizer of a run still in progress has finished).
+    """
     config, runs = load(folder)
+    if seeds is not None:
+        runs = [r for r in runs if r["seed"] in seeds]
+        config = {**config, "seeds": sorted(set(seeds))}
     budgets: list[int] = config["budgets"]
     n_max = budgets[-1]
     problems = [p for p in config["problems"] if any(r["problem"] == p for r in runs)]
@@ -399,8 +406,11 @@ def _plots(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--from", dest="folder", type=Path, required=True)
+    parser.add_argument(
+        "--seeds", type=int, nargs="+", help="tabulate only these seeds (default: all)"
+    )
     args = parser.parse_args()
-    print(build(args.folder))
+    print(build(args.folder, args.seeds))
 
 
 if __name__ == "__main__":
