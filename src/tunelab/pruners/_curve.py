@@ -158,11 +158,7 @@ class CurvePruner(BasePruner):
         if horizon is None or step >= horizon:
             return _KEEP
         complete = study.get_trials(states=(TrialState.COMPLETE,))
-        finals = [
-            t.values[0]
-            for t in complete
-            if t.values is not None and len(t.values) == 1 and math.isfinite(t.values[0])
-        ]
+        finals = [f for t in complete if math.isfinite(f := _final(t))]
         if len(finals) < self._n_startup:
             return _KEEP
         sign = 1.0 if direction is StudyDirection.MINIMIZE else -1.0
@@ -225,14 +221,20 @@ class CurvePruner(BasePruner):
             if t.state is TrialState.PRUNED:
                 if len(t.intermediate_values) >= self._n_warmup:
                     bad.append(sign * early)
-            elif t.values is not None and len(t.values) == 1 and math.isfinite(t.values[0]):
-                finals.append((sign * early, sign * t.values[0]))
+            elif math.isfinite(final := _final(t)):
+                finals.append((sign * early, sign * final))
         if len(finals) < self._n_startup:
             return [], bad
         threshold = float(np.percentile([f for _, f in finals], self._percentile))
         good = [e for e, f in finals if f <= threshold]
         bad.extend(e for e, f in finals if f > threshold)
         return good, bad
+
+
+def _final(trial: FrozenTrial) -> float:
+    """A trial's single objective value, NaN if it has none or several."""
+    values = trial.values
+    return values[0] if values is not None and len(values) == 1 else math.nan
 
 
 def _separation(good: np.ndarray, bad: np.ndarray) -> float:
