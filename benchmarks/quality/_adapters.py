@@ -217,7 +217,12 @@ class TunelabAdapter(Adapter):
         cls = getattr(samplers, self.class_name)
         if self.class_name == "GridSampler":
             return cls(_grid_values(problem, n_trials), seed=seed)
-        return cls(seed=seed, **self.kwargs)
+        kwargs = dict(self.kwargs)
+        if isinstance(kwargs.get("options"), dict):  # TPEOptions given by its fields
+            from tunelab.samplers.tpe import TPEOptions
+
+            kwargs["options"] = TPEOptions(**kwargs["options"])
+        return cls(seed=seed, **kwargs)
 
     def run(self, problem: Problem, evaluate: Evaluator, n_trials: int, seed: int) -> None:
         import tunelab as tl
@@ -708,7 +713,7 @@ TUNELAB_SAMPLERS = (
     ("AutoSampler", False),
 )
 TUNELAB_VARIANTS: tuple[tuple[str, bool, dict[str, Any], str], ...] = (
-    ("TPESampler", True, {"multivariate": True, "group": True}, "-mv"),
+    ("TPESampler", True, {"multivariate": False}, "-uni"),
 )
 
 

@@ -72,7 +72,7 @@ def test_samples_are_valid_values_and_concentrate_near_observations() -> None:
     draws = est.sample(np.random.default_rng(0), 2000)
     for name, dist in space.items():
         assert all(dist.contains(v) for v in draws[name])
-    # Joint bandwidth 0.2 * range * n^(-1/(d+4)) = 12.3 here; truncation at 0 shifts it up.
+    # Equal observations: neighbour gaps are 0, floored at range / 31 = 3.2.
     assert np.median(draws["x"]) == pytest.approx(10.0, abs=6.0)
     assert np.mean(draws["x"] < 40.0) > 0.9
     assert np.median(draws["n"]) == 8
@@ -98,12 +98,31 @@ def test_weights_shift_mass_towards_heavier_observations() -> None:
     assert at[1] > at[0]
 
 
-def _bandwidths(values: list[float], multivariate: bool = True) -> np.ndarray:
+def _bandwidths(
+    values: list[float], multivariate: bool = True, bandwidth: str = "scott"
+) -> np.ndarray:
     dist = FloatDistribution(0.0, 10.0)
     est = ParzenEstimator(
-        {"x": np.array(values)}, {"x": dist}, np.ones(len(values)), multivariate=multivariate
+        {"x": np.array(values)},
+        {"x": dist},
+        np.ones(len(values)),
+        multivariate=multivariate,
+        bandwidth=bandwidth,
     )
     return est._kernels["x"][2][:-1]  # the observations' sigmas (the last is the prior's)
+
+
+def test_neighbour_bandwidths_are_the_larger_gap_whether_joint_or_not() -> None:
+    values = [1.0, 2.0, 6.0, 6.5]  # gaps 1, 4, 0.5
+    for multivariate in (False, True):
+        sigmas = _bandwidths(values, multivariate, "neighbour")
+        # The outermost points use their one inner gap; floored at 10 / min(100, 5) = 2.
+        np.testing.assert_allclose(sigmas, [2.0, 4.0, 4.0, 2.0])
+
+
+def test_an_unknown_bandwidth_rule_is_refused() -> None:
+    with pytest.raises(ValueError, match="bandwidth='silverman' must be one of"):
+        _bandwidths([1.0, 2.0], True, "silverman")
 
 
 def test_multivariate_bandwidths_follow_scotts_rule_from_four_observations() -> None:

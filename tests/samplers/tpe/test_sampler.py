@@ -13,10 +13,11 @@ from tunelab.samplers import RandomSampler, TPESampler
 from tunelab.testing.strategies import search_spaces
 
 VARIANTS = {
-    "univariate": {},
-    "multivariate": {"multivariate": True},
-    "group": {"multivariate": True, "group": True},
+    "univariate": {"multivariate": False},
+    "multivariate": {"multivariate": True, "group": False},
+    "group": {},  # the default: multivariate, grouped
     "liar": {"constant_liar": True},
+    "scott": {"options": tl.samplers.TPEOptions(bandwidth="scott")},
 }
 
 
@@ -103,6 +104,39 @@ def test_group_mode_proposes_each_branch_jointly() -> None:
     assert {"model", "C", "depth", "leaf"} <= set(space)
 
 
+def test_groups_follow_a_branch_that_appears_late() -> None:
+    """The cached group decomposition is refined when a new parameter set shows up."""
+
+    def objective(trial: tl.Trial) -> float:
+        x = trial.suggest_float("x", 0.0, 1.0)
+        if trial.number >= 15:  # a second branch, only from trial 15 on
+            return x + trial.suggest_float("y", 0.0, 1.0)
+        return x
+
+    sampler = TPESampler(seed=0, n_startup_trials=4)
+    study = tl.create_study(sampler=sampler)
+    study.optimize(objective, n_trials=14)
+    before = sampler.infer_relative_search_space(study.view(), study.ask().snapshot())
+    study.optimize(objective, n_trials=6)
+    after = sampler.infer_relative_search_space(study.view(), study.ask().snapshot())
+    assert set(before) == {"x"}
+    assert set(after) == {"x", "y"}  # "y" forms its own group, modelled jointly
+    # The incremental cache agrees with a fresh sampler that sees the whole history.
+    fresh = TPESampler(seed=0, n_startup_trials=4)
+    again = fresh.infer_relative_search_space(study.view(), study.trials[-1])
+    assert again == after
+
+
+def test_default_is_the_grouped_multivariate_tpe() -> None:
+    sampler = TPESampler(seed=0, n_startup_trials=4)
+    study = tl.create_study(sampler=sampler)
+    study.optimize(_conditional, n_trials=12)
+    space = sampler.infer_relative_search_space(study.view(), study.ask().snapshot())
+    assert {"model", "C", "depth", "leaf"} <= set(space)  # branches' parameters included
+    univariate = TPESampler(seed=0, multivariate=False)
+    assert univariate.infer_relative_search_space(study.view(), study.ask().snapshot()) == {}
+
+
 def test_pruned_trials_inform_the_model_and_running_trials_are_tolerated() -> None:
     study = tl.create_study(sampler=TPESampler(seed=0, n_startup_trials=3, constant_liar=True))
     for i in range(6):
@@ -182,7 +216,7 @@ def test_pickles_for_worker_processes() -> None:
         ({"n_startup_trials": -1}, "n_startup_trials"),
         ({"n_ei_candidates": 0}, "n_ei_candidates"),
         ({"prior_weight": 0.0}, "prior_weight"),
-        ({"group": True}, "multivariate"),
+        ({"multivariate": False, "group": True}, "multivariate"),
         ({"max_history": 5}, "max_history"),
         ({"time_budget": 0.0}, "time_budget"),
     ],

@@ -53,14 +53,25 @@ class TPEOptions:
     Attributes:
         gamma: Size of the good group for ``n`` observations.
         weights: Weights of ``n`` observations, oldest first.
-        consider_endpoints: Count the bounds as neighbours in univariate bandwidths.
+        consider_endpoints: Count the bounds as neighbours in bandwidths.
         magic_clip: Floor bandwidths at ``range / min(100, n + 1)``.
+        bandwidth: ``"neighbour"``: each observation's kernel is as wide as the larger
+            gap to its neighbours, per dimension; ``"scott"``: multivariate estimators use
+            Scott's rule (at least 0.1 of the range). See ``tunelab.samplers.tpe._parzen``
+            for what each measured.
     """
 
     gamma: Callable[[int], int] = default_gamma
     weights: Callable[[int], npt.NDArray[np.float64]] = default_weights
     consider_endpoints: bool = False
     magic_clip: bool = True
+    bandwidth: str = "neighbour"
+
+    def __post_init__(self) -> None:
+        if self.bandwidth not in ("neighbour", "scott"):
+            raise ValueError(
+                f"TPEOptions.bandwidth={self.bandwidth!r} must be 'neighbour' or 'scott'"
+            )
 
 
 def decompose(param_sets: Sequence[frozenset[_Key]]) -> list[frozenset[_Key]]:
@@ -102,10 +113,12 @@ class TPESampler(BaseSampler):
         seed: Seed of the sampler's random state.
         n_startup_trials: Trials drawn at random before the model is used.
         n_ei_candidates: Candidates drawn from ``l(x)`` per suggestion.
-        multivariate: Model parameters jointly (captures interactions) instead of one
-            at a time.
+        multivariate: Model parameters jointly (captures interactions); False models
+            them one at a time (the classic TPE).
         group: With ``multivariate``, split define-by-run spaces into groups of
-            parameters that occur together and model each group jointly.
+            parameters that occur together and model each group jointly (so each
+            branch of a tree-structured space is modelled on the trials that have it).
+            None (default): the same as ``multivariate``.
         constant_liar: Count RUNNING trials as bad, so parallel workers spread out.
         prior_weight: Weight of the broad prior component of each estimator.
         max_history: Learn from at most this many finished trials: the best quarter of
@@ -121,7 +134,7 @@ class TPESampler(BaseSampler):
 
     Example:
         >>> import tunelab as tl
-        >>> sampler = tl.samplers.TPESampler(seed=0, multivariate=True)
+        >>> sampler = tl.samplers.TPESampler(seed=0)
         >>> study = tl.create_study(sampler=sampler)
         >>> study.optimize(lambda t: (t.suggest_float("x", -5, 5) - 1) ** 2, n_trials=40)
         >>> abs(study.best_params["x"] - 1) < 0.5
@@ -134,8 +147,8 @@ class TPESampler(BaseSampler):
         seed: int | None = None,
         n_startup_trials: int = 10,
         n_ei_candidates: int = 24,
-        multivariate: bool = False,
-        group: bool = False,
+        multivariate: bool = True,
+        group: bool | None = None,
         constant_liar: bool = False,
         prior_weight: float = 1.0,
         max_history: int | None = 5000,
@@ -148,6 +161,8 @@ class TPESampler(BaseSampler):
             raise ValueError(f"prior_weight={prior_weight!r} must be > 0")
         if group and not multivariate:
             raise ValueError("group=True needs multivariate=True")
+        if group is None:
+            group = multivariate
         self._max_history = check_int("max_history", max_history, 10, allow_none=True)
         if time_budget is not None and not time_budget > 0:
             raise ValueError(f"time_budget={time_budget!r} must be None or seconds > 0")
@@ -164,6 +179,13 @@ class TPESampler(BaseSampler):
         self._internal: dict[tuple[int, str], float] = {}
         # Per study: the finished trials already folded into the shared search space.
         self._spaces: dict[str, tuple[set[int], dict[str, BaseDistribution] | None]] = {}
+        # The (name, distribution) pairs of each finished trial, by trial id.
+        self._keysets: dict[int, frozenset[_Key]] = {}
+        self._interned: dict[frozenset[_Key], frozenset[_Key]] = {}
+        # Per study: the finished trials seen, their distinct key sets, and the groups.
+        self._group_cache: dict[
+            str, tuple[set[int], list[frozenset[_Key]], list[frozenset[_Key]]]
+        ] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -221,6 +243,7 @@ class TPESampler(BaseSampler):
         keep = best_and_recent(finished, limit, score)
         if len(self._internal) > 4 * limit * 8:  # drop cached values of trials left out
             self._internal = {k: v for k, v in self._internal.items() if k[0] in keep}
+            self._keysets = {k: v for k, v in self._keysets.items() if k in keep}
         return [t for t in trials if t.state is TrialState.RUNNING or t.trial_id in keep]
 
     def _out_of_time(self, history: _History, trial: FrozenTrial, name: str) -> bool:
@@ -276,7 +299,7 @@ class TPESampler(BaseSampler):
         if self._group:
             return {
                 name: dist
-                for g in self._groups(history.trials)
+                for g in self._groups(study.study_name, history.trials)
                 for name, dist in sorted(g, key=lambda kv: kv[0])
             }
         space = self._shared_space(study.study_name, history.trials)
@@ -298,13 +321,54 @@ class TPESampler(BaseSampler):
             self._spaces[study_name] = (seen, space)
         return dict(space or {})
 
-    def _groups(self, history: Sequence[FrozenTrial]) -> list[frozenset[_Key]]:
-        sets = [
-            frozenset((n, d) for n, d in t.distributions.items() if not d.is_single())
-            for t in history
-            if t.state is not TrialState.RUNNING
-        ]
-        return decompose(sets)
+    def _keyset(self, trial: FrozenTrial) -> frozenset[_Key]:
+        """The trial's (name, distribution) pairs (cached once it is finished)."""
+        keys = self._keysets.get(trial.trial_id)
+        if keys is None:
+            fresh = frozenset(trial.distributions.items())
+            keys = self._interned.setdefault(fresh, fresh)  # one object per distinct set
+            if trial.state.is_finished():
+                self._keysets[trial.trial_id] = keys
+        return keys
+
+    def _having(
+        self, trials: Sequence[FrozenTrial], space: Mapping[str, BaseDistribution]
+    ) -> list[FrozenTrial]:
+        """The trials that have every parameter of ``space`` with the same distribution."""
+        wanted = frozenset(space.items())
+        verdicts: dict[frozenset[_Key], bool] = {}  # a few distinct key sets, many trials
+        out = []
+        for t in trials:
+            keys = self._keyset(t)
+            verdict = verdicts.get(keys)
+            if verdict is None:
+                verdict = verdicts[keys] = wanted <= keys
+            if verdict:
+                out.append(t)
+        return out
+
+    def _groups(self, study_name: str, history: Sequence[FrozenTrial]) -> list[frozenset[_Key]]:
+        """Groups of parameters that always occur together, updated with new trials only.
+
+        The partition depends only on the distinct parameter sets seen, so it is
+        recomputed only when a trial brings a new one.
+        """
+        seen, distinct, groups = self._group_cache.get(study_name, (set(), [], []))
+        new = [t for t in history if t.trial_id not in seen and t.state is not TrialState.RUNNING]
+        if new:
+            known = set(distinct)
+            for t in new:
+                keys = self._keyset(t)
+                if keys not in known:
+                    known.add(keys)
+                    distinct = [*distinct, keys]
+            if len(distinct) != len(self._group_cache.get(study_name, ((), [], []))[1]):
+                groups = decompose(
+                    [frozenset(k for k in d if not k[1].is_single()) for d in distinct]
+                )
+            seen = seen | {t.trial_id for t in new}
+            self._group_cache[study_name] = (seen, distinct, groups)
+        return list(groups)
 
     def sample_relative(
         self,
@@ -318,7 +382,10 @@ class TPESampler(BaseSampler):
         if not history.ready or self._out_of_time(history, trial, next(iter(search_space))):
             return {}
         if self._group:
-            groups = [dict(sorted(g, key=lambda kv: kv[0])) for g in self._groups(history.trials)]
+            groups = [
+                dict(sorted(g, key=lambda kv: kv[0]))
+                for g in self._groups(study.study_name, history.trials)
+            ]
             groups = [{n: d for n, d in g.items() if search_space.get(n) == d} for g in groups]
         else:
             groups = [dict(search_space)]
@@ -326,11 +393,7 @@ class TPESampler(BaseSampler):
         for space in groups:
             if not space:
                 continue
-            relevant = [
-                t
-                for t in history.trials
-                if all(t.distributions.get(n) == d for n, d in space.items())
-            ]
+            relevant = self._having(history.trials, space)
             if any(t.state is TrialState.COMPLETE for t in relevant):
                 best = self._propose(study, trial, history, relevant, space)
                 out.update({n: space[n].to_external(best[n]) for n in space})
@@ -386,4 +449,5 @@ class TPESampler(BaseSampler):
             multivariate=self._multivariate,
             consider_endpoints=self._options.consider_endpoints,
             magic_clip=self._options.magic_clip,
+            bandwidth=self._options.bandwidth,
         )
