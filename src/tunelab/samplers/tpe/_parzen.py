@@ -19,11 +19,12 @@ uses the same per-dimension widths, its components being products over the dimen
 dimension, ``1.059 * spread * n^(-1/(d+4))`` with ``spread = min(std, IQR / 1.349)``,
 clipped below by ``0.1 * range`` (Watanabe 2023's data-driven bandwidth with a minimum
 bandwidth factor), and with fewer ``0.2 * range * n^(-1/(d+4))``. Measured on the quality
-benchmark (18 problems x 5 seeds, 100 trials, multivariate grouped TPE): neighbour widths
-ranked ahead of Scott's rule at 25 and 100 trials (2.72 / 2.81 against 3.89 / 3.42
-among five TPE variants), Scott's rule kept the fixed floor from refining smooth
-optima (hartmann6 -0.48 against -0.92, levy6 0.34 against 0.29) and from finding the
-good branch of a tree-structured space (conditional_tree -0.96 against -1.72).
+benchmark (18 problems x 5 seeds, grouped multivariate TPE, average rank among five TPE
+variants): neighbour widths 2.72 / 3.00 / 2.81 at 25 / 50 / 100 trials, Scott's rule
+3.89 / 2.92 / 3.42. The 0.1-range floor of Scott's rule stops the kernels from
+narrowing onto a smooth optimum (hartmann6 at 100 trials: log10 regret -0.48 against
+-0.92) and onto the good branch of a tree-structured space (conditional_tree: -0.96
+against -1.72).
 Every bandwidth is at most the range.
 Shapes: observations ``(n,)`` per dimension, candidates ``(m,)`` per dimension.
 """
