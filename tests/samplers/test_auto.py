@@ -101,7 +101,8 @@ def test_conditional_spaces_go_to_grouped_tpe_and_beat_random_search() -> None:
     for seed in range(10):
         study = tl.create_study(sampler=AutoSampler(seed=seed))
         study.optimize(_branches, n_trials=80)
-        assert study.trials[-1].system_attrs[ATTR] == "tpe"
+        # grouped TPE; its wide-kernel form once several trials tie at the best value
+        assert study.trials[-1].system_attrs[ATTR] in ("tpe", "tpe-wide")
         ours.append(study.best_value)
         baseline = tl.create_study(sampler=RandomSampler(seed=seed))
         baseline.optimize(_branches, n_trials=80)
@@ -156,10 +157,11 @@ def test_a_plateau_at_the_best_value_hands_over_from_the_gp_to_tpe() -> None:
     distinct = _valued([0.1 * i for i in range(12)])
     assert _rule(distinct) == "gp"
     tied_best = _valued([0.5, 0.7, 0.2, 0.2, 0.9, 0.2, 0.4, 0.6, 0.8, 0.3, 0.35, 0.45])
-    assert _rule(tied_best) == "tpe"  # minimising: three trials share 0.2
+    assert _rule(tied_best) == "tpe-wide"  # minimising: three trials share 0.2
     tied_worst = _valued([0.9, 0.9, 0.9, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8])
     assert _rule(tied_worst) == "gp"  # ties away from the best do not matter...
-    assert choose(tied_worst, 1, n_startup_trials=10, gp_max_trials=100, maximize=True) == "tpe"
+    maximize = choose(tied_worst, 1, n_startup_trials=10, gp_max_trials=100, maximize=True)
+    assert maximize == "tpe-wide"
     two_tied = _valued([0.2, 0.2, *[0.3 + 0.01 * i for i in range(10)]])
     assert _rule(two_tied) == "gp"  # ...and two equal values are not yet a plateau
     assert _rule(_valued([0.2] * 3 + [0.5] * 200)) == "cmaes"  # past gp_max_trials
@@ -169,5 +171,38 @@ def test_a_quantised_objective_gets_tpe_proposals_in_a_study() -> None:
     study = tl.create_study(sampler=AutoSampler(seed=0, n_startup_trials=5))
     study.optimize(lambda t: round(abs(t.suggest_float("x", -3, 3) - 1.0), 0), n_trials=25)
     chosen = [t.system_attrs[ATTR] for t in study.trials]
-    assert "tpe" in chosen[5:]  # several x within 0.5 of 1 all score 0
+    assert "tpe-wide" in chosen[5:]  # several x within 0.5 of 1 all score 0
     assert study.best_value == 0.0
+
+
+def test_a_plateau_widens_the_kernels_of_tpe_in_tree_spaces_too() -> None:
+    branchy = _valued([0.5, 0.7, 0.2, 0.25, 0.9, 0.3, 0.4, 0.6, 0.8, 0.3, 0.35, 0.45])
+    branchy[0] = FrozenTrial(
+        trial_id=branchy[0].trial_id,
+        number=0,
+        state=TrialState.COMPLETE,
+        values=(0.5,),
+        params={"x": 0.5},
+        distributions={"x": X},
+    )
+    assert _rule(branchy) == "tpe"
+    tied = list(branchy)
+    for i in (4, 6):
+        tied[i] = FrozenTrial(
+            trial_id=tied[i].trial_id,
+            number=i,
+            state=TrialState.COMPLETE,
+            values=(0.2,),
+            params=tied[i].params,
+            distributions=tied[i].distributions,
+        )
+    assert _rule(tied) == "tpe-wide"
+
+
+def test_the_wide_tpe_uses_scotts_rule_and_the_plain_one_neighbour_gaps() -> None:
+    sampler = AutoSampler(seed=0)
+    history = _valued([0.1 * i for i in range(12)])
+    wide = sampler._make("tpe-wide", history)
+    plain = sampler._make("tpe", history)
+    assert wide._options.bandwidth == "scott"  # type: ignore[attr-defined]
+    assert plain._options.bandwidth == "neighbour"  # type: ignore[attr-defined]
