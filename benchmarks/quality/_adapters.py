@@ -217,12 +217,7 @@ class TunelabAdapter(Adapter):
         cls = getattr(samplers, self.class_name)
         if self.class_name == "GridSampler":
             return cls(_grid_values(problem, n_trials), seed=seed)
-        kwargs = dict(self.kwargs)
-        if isinstance(kwargs.get("options"), dict):  # TPEOptions given by its fields
-            from tunelab.samplers.tpe import TPEOptions
-
-            kwargs["options"] = TPEOptions(**kwargs["options"])
-        return cls(seed=seed, **kwargs)
+        return cls(seed=seed, **self.kwargs)
 
     def run(self, problem: Problem, evaluate: Evaluator, n_trials: int, seed: int) -> None:
         import tunelab as tl
