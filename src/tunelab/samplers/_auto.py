@@ -16,7 +16,11 @@ Trials *observed* below are the COMPLETE ones and the PRUNED ones that reported 
 3. A tree-structured space (trials with different parameter sets, e.g. one model family
    per branch) or a categorical-heavy one (at least half of the parameters categorical):
    grouped multivariate TPE, which models each branch on the trials that have it instead
-   of treating the space as a flat box with holes.
+   of treating the space as a flat box with holes. In a tree-structured space, one
+   trial in ``BRANCH_EVERY`` (up to ``gp_max_trials``) is "branch-gp" instead: a GP
+   fitted on one branch's trials, with the choices that select the branch fixed, refines
+   the best branch or, every other time, one of the others (``_branch.py``): TPE finds
+   the branches, the GP refines their continuous optimum.
 4. A fixed, mostly numeric space with fewer than ``gp_max_trials`` observed trials:
    :class:`GPSampler`, the most sample-efficient model while the history is small.
    Plateau exception, for rules 3 and 4: when at least ``PLATEAU_TIES`` COMPLETE
@@ -51,6 +55,7 @@ from tunelab._validate import check_int
 from tunelab._view import StudyView
 from tunelab.distributions import BaseDistribution, CategoricalDistribution
 from tunelab.samplers._base import BaseSampler
+from tunelab.samplers._branch import BranchGPSampler, choose_branch
 from tunelab.samplers._random import RandomSampler
 
 __all__ = ["AutoSampler", "choose"]
@@ -71,6 +76,7 @@ def _profile(history: Sequence[FrozenTrial]) -> tuple[bool, int, int]:
 
 
 PLATEAU_TIES = 3
+BRANCH_EVERY = 3  # one trial in three of a tree-structured space refines a branch by GP
 
 
 def _plateau(history: Sequence[FrozenTrial], maximize: bool) -> bool:
@@ -95,7 +101,7 @@ def choose(
     gp_max_trials: int,
     maximize: bool = False,
 ) -> str:
-    """The name of the sampler the rule picks: "random", "tpe", "tpe-wide", "gp" or "cmaes".
+    """The sampler the rule picks: "random", "tpe", "tpe-wide", "branch-gp", "gp" or "cmaes".
 
     Example:
         >>> choose([], 1, n_startup_trials=10, gp_max_trials=200)
@@ -112,6 +118,10 @@ def choose(
     if n_objectives > 1:
         return "tpe"
     plateau = _plateau(history, maximize)
+    if conditional and observed % BRANCH_EVERY == 2 and not plateau and observed < gp_max_trials:
+        branch = choose_branch(history, maximize)
+        if branch is not None and branch.free:
+            return "branch-gp"
     if conditional or categorical * 2 >= numeric + categorical:
         return "tpe-wide" if plateau else "tpe"
     if observed < gp_max_trials:
@@ -179,6 +189,16 @@ class AutoSampler(BaseSampler):
             # Scott's-rule kernels, at least a tenth of the range wide, search around it.
             options = TPEOptions(bandwidth="scott") if name == "tpe-wide" else None
             return TPESampler(seed=self._seed, constant_liar=True, options=options)
+        if name == "branch-gp":
+            from tunelab.samplers.gp import GPSampler
+
+            if "tpe" not in self._samplers:  # under self._lock already (see _get)
+                self._samplers["tpe"] = self._make("tpe", history)
+            return BranchGPSampler(
+                GPSampler(seed=self._seed, n_startup_trials=1),
+                self._samplers["tpe"],
+                every=BRANCH_EVERY,
+            )
         if name == "gp":
             from tunelab.samplers.gp import GPSampler
 
