@@ -187,9 +187,18 @@ class BranchGPSampler(BaseSampler):
         out: dict[str, ParamValue] = {n: v for n, v in branch.fixed.items() if n in search_space}
         free = {n: d for n, d in branch.free.items() if search_space.get(n) == d}
         if free:
-            members = branch.trial_ids
-            view = study.restrict(lambda t: t.trial_id in members)
-            out.update(self._gp.sample_relative(view, trial, free))
+            members, fixed = branch.trial_ids, branch.fixed
+
+            def in_branch(t: FrozenTrial) -> bool:
+                # finished members, and RUNNING trials on the same branch: the GP treats
+                # those as pending, so parallel workers do not propose the same point
+                if t.trial_id in members:
+                    return True
+                return t.state is TrialState.RUNNING and all(
+                    t.params.get(n) == v for n, v in fixed.items()
+                )
+
+            out.update(self._gp.sample_relative(study.restrict(in_branch), trial, free))
         return out
 
     def sample_independent(
