@@ -5,7 +5,7 @@ Top-level keys (only ``space`` and ``objective`` are required)::
     storage: sqlite:///tunelab.db          # default: tunelab.db next to the config file
     study_name: iris-svc                   # default: the config file's stem
     direction: maximize                    # or directions: [minimize, maximize]
-    sampler: tpe                           # or {name: tpe, seed: 0, multivariate: true}
+    sampler: tpe                           # or {name: tpe, seed: 0, multivariate: false}
     pruner: {name: median, n_startup_trials: 5}
     n_trials: 50
     timeout: 600                           # seconds for the whole run
