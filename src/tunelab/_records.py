@@ -20,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,6 +36,7 @@ __all__ = [
     "StudyDirection",
     "TrialState",
     "check_transition",
+    "single_value",
 ]
 
 
@@ -219,3 +221,17 @@ class FrozenStudy:
         object.__setattr__(self, "user_attrs", _frozen_map(self.user_attrs))
         object.__setattr__(self, "system_attrs", _frozen_map(self.system_attrs))
         object.__setattr__(self, "directions", tuple(self.directions))
+
+
+def single_value(trial: FrozenTrial) -> float:
+    """The trial's one objective value; NaN when it has none or several.
+
+    Example:
+        >>> import math
+        >>> t = FrozenTrial(trial_id=0, number=0, state=TrialState.COMPLETE, values=(0.5,))
+        >>> single_value(t), math.isnan(single_value(FrozenTrial(
+        ...     trial_id=1, number=1, state=TrialState.RUNNING)))
+        (0.5, True)
+    """
+    values = trial.values
+    return values[0] if values is not None and len(values) == 1 else math.nan

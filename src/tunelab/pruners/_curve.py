@@ -7,7 +7,7 @@ from typing import Literal
 
 import numpy as np
 
-from tunelab._records import FrozenTrial, StudyDirection, TrialState
+from tunelab._records import FrozenTrial, StudyDirection, TrialState, single_value
 from tunelab._validate import check_int, check_real
 from tunelab._view import StudyView
 from tunelab.pruners._base import BasePruner, PruneDecision
@@ -158,7 +158,7 @@ class CurvePruner(BasePruner):
         if horizon is None or step >= horizon:
             return _KEEP
         complete = study.get_trials(states=(TrialState.COMPLETE,))
-        finals = [f for t in complete if math.isfinite(f := _final(t))]
+        finals = [f for t in complete if math.isfinite(f := single_value(t))]
         if len(finals) < self._n_startup:
             return _KEEP
         sign = 1.0 if direction is StudyDirection.MINIMIZE else -1.0
@@ -221,7 +221,7 @@ class CurvePruner(BasePruner):
             if t.state is TrialState.PRUNED:
                 if len(t.intermediate_values) >= self._n_warmup:
                     bad.append(sign * early)
-            elif math.isfinite(final := _final(t)):
+            elif math.isfinite(final := single_value(t)):
                 finals.append((sign * early, sign * final))
         if len(finals) < self._n_startup:
             return [], bad
@@ -229,12 +229,6 @@ class CurvePruner(BasePruner):
         good = [e for e, f in finals if f <= threshold]
         bad.extend(e for e, f in finals if f > threshold)
         return good, bad
-
-
-def _final(trial: FrozenTrial) -> float:
-    """A trial's single objective value, NaN if it has none or several."""
-    values = trial.values
-    return values[0] if values is not None and len(values) == 1 else math.nan
 
 
 def _separation(good: np.ndarray, bad: np.ndarray) -> float:

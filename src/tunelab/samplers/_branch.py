@@ -30,7 +30,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tunelab._records import FrozenTrial, StudyDirection, TrialState
+from tunelab._records import FrozenTrial, StudyDirection, TrialState, single_value
 from tunelab._typing import ParamValue
 from tunelab._view import StudyView
 from tunelab.distributions import BaseDistribution, CategoricalDistribution
@@ -38,10 +38,12 @@ from tunelab.samplers._base import BaseSampler
 
 __all__ = ["Branch", "BranchGPSampler", "choose_branch"]
 
+_Signature = frozenset[tuple[str, BaseDistribution]]  # a trial's parameter set
+
 
 @dataclass(frozen=True)
 class Branch:
-    """The incumbent's branch: its trials, its parameters, the choices fixed on it.
+    """A branch: its trials, its parameters, the choices fixed on it.
 
     ``free`` are the parameters of ``space`` that are not fixed.
     """
@@ -53,17 +55,6 @@ class Branch:
     @property
     def free(self) -> dict[str, BaseDistribution]:
         return {n: d for n, d in self.space.items() if n not in self.fixed}
-
-
-def _observed_value(trial: FrozenTrial) -> float | None:
-    if trial.state is not TrialState.COMPLETE or not trial.values or len(trial.values) != 1:
-        return None
-    value = float(trial.values[0])
-    return value if math.isfinite(value) else None
-
-
-def _signature(trial: FrozenTrial) -> frozenset[tuple[str, BaseDistribution]]:
-    return frozenset(trial.distributions.items())
 
 
 def choose_branch(
@@ -91,15 +82,19 @@ def choose_branch(
         {'kind': 'b'}
     """
     sign = -1.0 if maximize else 1.0
-    members: dict[frozenset[tuple[str, BaseDistribution]], list[FrozenTrial]] = {}
-    best: dict[frozenset[tuple[str, BaseDistribution]], tuple[float, FrozenTrial]] = {}
+    members: dict[_Signature, list[FrozenTrial]] = {}
+    best: dict[_Signature, tuple[float, FrozenTrial]] = {}
     for t in history:
         if t.state is TrialState.RUNNING or not (t.state is TrialState.COMPLETE or t.values):
             continue
-        key = _signature(t)
+        key = frozenset(t.distributions.items())
         members.setdefault(key, []).append(t)
-        value = _observed_value(t)
-        if value is not None and (key not in best or sign * value < sign * best[key][0]):
+        value = single_value(t)
+        if (
+            t.state is TrialState.COMPLETE
+            and math.isfinite(value)
+            and (key not in best or sign * value < sign * best[key][0])
+        ):
             best[key] = (value, t)
     ranked = sorted(
         (k for k in best if len(members[k]) >= min_trials),

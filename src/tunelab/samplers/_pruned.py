@@ -6,17 +6,13 @@ import math
 import statistics
 from collections.abc import Sequence
 
-from tunelab._records import FrozenTrial, TrialState
+from tunelab._records import FrozenTrial, TrialState, single_value
 
 __all__ = ["projected_values", "projected_with_spread"]
 
 # The completed trials consulted for the typical gain, the most recent ones: enough for a
 # stable median, and bounded so that a study of 100,000 trials costs no more than one of 500.
 _MAX_REFERENCE = 500
-
-
-def _single(trial: FrozenTrial) -> float:
-    return trial.values[0] if trial.values is not None and len(trial.values) == 1 else math.nan
 
 
 def projected_values(trials: Sequence[FrozenTrial]) -> dict[int, float]:
@@ -69,7 +65,7 @@ def projected_with_spread(
         >>> round(values[3], 6), round(spread[3], 6), spread[0]
         (0.45, 0.05, 0.0)
     """
-    values = {t.trial_id: _single(t) for t in trials}
+    values = {t.trial_id: single_value(t) for t in trials}
     pruned = [
         (t, step)
         for t in trials

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tunelab._encoding import SearchSpaceEncoder
-from tunelab._records import FrozenTrial, StudyDirection, TrialState
+from tunelab._records import FrozenTrial, StudyDirection, TrialState, single_value
 from tunelab._space import intersection_search_space
 from tunelab._typing import ParamValue
 from tunelab._validate import check_int
@@ -135,11 +135,6 @@ def _linear_standardiser(values: FloatArray) -> Callable[[FloatArray], FloatArra
 def _standardise(values: FloatArray) -> FloatArray:
     """Zero mean, unit variance; values scaled first so that huge magnitudes cannot overflow."""
     return _linear_standardiser(values)(values)
-
-
-def _value(trial: FrozenTrial) -> float:
-    """The single objective value, NaN if there is none (or several)."""
-    return trial.values[0] if trial.values is not None and len(trial.values) == 1 else math.nan
 
 
 def _matches(trial: FrozenTrial, space: Mapping[str, BaseDistribution]) -> bool:
@@ -370,7 +365,7 @@ class GPSampler(BaseSampler):
 
     def _observed(self, study: StudyView) -> list[FrozenTrial]:
         """The COMPLETE (and PRUNED) trials with one finite value."""
-        return [t for t in study.get_trials(states=self._states) if math.isfinite(_value(t))]
+        return [t for t in study.get_trials(states=self._states) if math.isfinite(single_value(t))]
 
     def _window(
         self, trials: Sequence[FrozenTrial], direction: StudyDirection
@@ -380,7 +375,7 @@ class GPSampler(BaseSampler):
         if limit is None or len(trials) <= limit:
             return trials
         sign = 1.0 if direction is StudyDirection.MINIMIZE else -1.0
-        keep = best_and_recent(trials, limit, lambda t: sign * _value(t))
+        keep = best_and_recent(trials, limit, lambda t: sign * single_value(t))
         return [t for t in trials if t.trial_id in keep]
 
     def _fit(
