@@ -46,7 +46,7 @@ from tunelab.distributions import (
 )
 from tunelab.samplers.tpe import _truncnorm
 
-__all__ = ["ParzenEstimator"]
+__all__ = ["BANDWIDTHS", "ParzenEstimator"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -97,7 +97,7 @@ class _Axis:
         return _truncnorm.logpdf(t, mu, sigma, self.lower, self.upper)
 
 
-_BANDWIDTHS = ("neighbour", "scott")
+BANDWIDTHS = ("neighbour", "scott")
 _MIN_BANDWIDTH_FACTOR = 0.1  # multivariate bandwidths are at least this share of the range
 _SCOTT_MIN_N = 4  # fewer observations say too little about their spread
 
@@ -157,8 +157,8 @@ class ParzenEstimator:
         magic_clip: bool = True,
         bandwidth: str = "neighbour",
     ) -> None:
-        if bandwidth not in _BANDWIDTHS:
-            raise ValueError(f"bandwidth={bandwidth!r} must be one of {_BANDWIDTHS}")
+        if bandwidth not in BANDWIDTHS:
+            raise ValueError(f"bandwidth={bandwidth!r} must be one of {BANDWIDTHS}")
         self._bandwidth = bandwidth
         n = len(weights)
         total = float(np.sum(weights))

@@ -22,7 +22,7 @@ from tunelab.samplers._base import BaseSampler
 from tunelab.samplers._random import RandomSampler
 from tunelab.samplers._seeding import base_seed, trial_rng
 from tunelab.samplers._window import best_and_recent
-from tunelab.samplers.tpe._parzen import ParzenEstimator
+from tunelab.samplers.tpe._parzen import BANDWIDTHS, ParzenEstimator
 from tunelab.samplers.tpe._split import default_gamma, default_weights, rank, split
 
 __all__ = ["TPEOptions", "TPESampler"]
@@ -68,9 +68,9 @@ class TPEOptions:
     bandwidth: str = "neighbour"
 
     def __post_init__(self) -> None:
-        if self.bandwidth not in ("neighbour", "scott"):
+        if self.bandwidth not in BANDWIDTHS:
             raise ValueError(
-                f"TPEOptions.bandwidth={self.bandwidth!r} must be 'neighbour' or 'scott'"
+                f"TPEOptions.bandwidth={self.bandwidth!r} must be one of {BANDWIDTHS}"
             )
 
 
@@ -356,13 +356,9 @@ class TPESampler(BaseSampler):
         seen, distinct, groups = self._group_cache.get(study_name, (set(), [], []))
         new = [t for t in history if t.trial_id not in seen and t.state is not TrialState.RUNNING]
         if new:
-            known = set(distinct)
-            for t in new:
-                keys = self._keyset(t)
-                if keys not in known:
-                    known.add(keys)
-                    distinct = [*distinct, keys]
-            if len(distinct) != len(self._group_cache.get(study_name, ((), [], []))[1]):
+            unseen = [k for k in dict.fromkeys(self._keyset(t) for t in new) if k not in distinct]
+            if unseen:
+                distinct = distinct + unseen
                 groups = decompose(
                     [frozenset(k for k in d if not k[1].is_single()) for d in distinct]
                 )
