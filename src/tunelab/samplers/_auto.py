@@ -117,16 +117,17 @@ def choose(
     conditional, numeric, categorical = _profile(history)
     if n_objectives > 1:
         return "tpe"
+    tree_like = conditional or categorical * 2 >= numeric + categorical
+    if not tree_like and observed >= gp_max_trials:
+        return "cmaes" if categorical == 0 and numeric >= 2 else "tpe"
     plateau = _plateau(history, maximize)
     if conditional and observed % BRANCH_EVERY == 2 and not plateau and observed < gp_max_trials:
         branch = choose_branch(history, maximize)
         if branch is not None and branch.free:
             return "branch-gp"
-    if conditional or categorical * 2 >= numeric + categorical:
+    if tree_like:
         return "tpe-wide" if plateau else "tpe"
-    if observed < gp_max_trials:
-        return "tpe-wide" if plateau else "gp"
-    return "cmaes" if categorical == 0 and numeric >= 2 else "tpe"
+    return "tpe-wide" if plateau else "gp"
 
 
 class AutoSampler(BaseSampler):
