@@ -55,7 +55,7 @@ def test_a_curve_flat_at_a_poor_value_is_stopped_with_the_reason() -> None:
     assert trial.should_prune()
     reason = study.storage.get_trial(trial._trial_id).system_attrs["prune_reason"]
     assert reason.startswith("optimistic extrapolation of the curve to step 30")
-    assert "5 completed trials" in reason
+    assert "of 5 completed trials" in reason
 
 
 def test_waits_for_warmup_startup_and_a_known_horizon() -> None:
@@ -78,6 +78,41 @@ def test_maximize() -> None:
     assert running(study, flat_low).should_prune()
     rising = {t: 0.99 * (1 - math.exp(-0.12 * t)) for t in range(1, 6)}  # 0.96 at 30
     assert not running(study, rising).should_prune()
+
+
+@pytest.mark.parametrize("maximize", [False, True])
+def test_a_short_curve_carries_the_noise_of_the_finished_ones(maximize: bool) -> None:
+    # Three reports that flatten out: fitted exactly (no residual noise of their own)
+    # they predict ~0.25 at step 30, worse than the 2nd-best final (~0.12). Where the
+    # finished curves show noise of sd 0.01, that flattening is within the noise.
+    start = [0.30, 0.262, 0.258]
+    sign = -1.0 if maximize else 1.0
+    direction = "maximize" if maximize else "minimize"
+
+    def decision(sd: float, weight: float) -> bool:
+        study = tl.create_study(
+            direction=direction,
+            pruner=CurvePruner(n_startup_trials=5, noise_prior_weight=weight),
+        )
+        rng = np.random.default_rng(0)
+        for floor in (0.1, 0.12, 0.15, 0.2, 0.3):
+            curve = _saturating(floor, 0.4) + rng.normal(0.0, sd, size=30)
+            add_curve(study, {t: sign * v for t, v in enumerate(curve, 1)})
+        return running(study, {t: sign * v for t, v in enumerate(start, 1)}).should_prune()
+
+    assert not decision(sd=0.01, weight=3.0)
+    assert decision(sd=0.01, weight=0.0)  # its own (zero) residuals only
+    assert decision(sd=0.0, weight=3.0)  # noiseless history: the flattening is real
+
+
+def test_the_threshold_is_an_actual_final_value_the_kth_best() -> None:
+    study = tl.create_study(pruner=CurvePruner(n_startup_trials=5))
+    _history(study)  # finals ~0.1, 0.12, 0.15, 0.2, 0.3; k = ceil(0.35 * 5) = 2
+    trial = running(study, dict(enumerate(_saturating(0.5, 1.5)[:4], start=1)))
+    assert trial.should_prune()
+    reason = study.storage.get_trial(trial._trial_id).system_attrs["prune_reason"]
+    second_best = sorted(t.value for t in study.trials if t.value is not None)[1]
+    assert f"worse than {second_best:.6g} (the final value of the 2nd best of 5" in reason
 
 
 def _separated_history(study: tl.Study, *, crossing: bool = False) -> None:
@@ -155,6 +190,7 @@ def test_early_cut_maximize() -> None:
         ({"max_resource": 0}, "max_resource"),
         ({"interval_steps": 0}, "interval_steps"),
         ({"early_separation": 0.4}, "early_separation"),
+        ({"noise_prior_weight": -1.0}, "noise_prior_weight"),
     ],
 )
 def test_invalid_arguments(kwargs: dict[str, object], match: str) -> None:
