@@ -242,7 +242,7 @@ class CurvePruner(BasePruner):
             return None
         variances = []
         for t in complete:
-            key = (study.study_name, t.number)
+            key = (study.study_name, t.trial_id)
             if key not in self._noise_cache:
                 curve = sorted(
                     (s, v) for s, v in t.intermediate_values.items() if math.isfinite(v)
