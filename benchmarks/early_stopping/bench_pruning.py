@@ -18,7 +18,7 @@ found within the budget):
 * survival: how often the configuration that is best after the full 30 epochs among the
   first ``--configs`` (the no-pruning winner) was allowed to finish.
 
-    python benchmarks/early_stopping/bench_pruning.py --seeds 5            # ~3-5 minutes
+    python benchmarks/early_stopping/bench_pruning.py --seeds 10           # ~10-20 minutes
     python benchmarks/early_stopping/bench_pruning.py --tasks synthetic --seeds 3
 """
 
@@ -144,7 +144,7 @@ def replay(task: Task, library: str, pruner: Any, budget: int) -> Run:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=list(TASKS))
-    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--configs", type=int, default=40, help="budget in full trainings")
     parser.add_argument("--pruners", nargs="+", help="subset of the pruners")
     args = parser.parse_args()
