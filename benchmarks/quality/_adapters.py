@@ -479,6 +479,11 @@ class SkoptAdapter(Adapter):
                 opt.tell(x, value)
 
 
+def _one_element_float(x: Any) -> float:
+    """``float(x)``, also for a one-element array of any shape."""
+    return float(np.asarray(x).reshape(-1)[0]) if np.size(x) == 1 else float(x)
+
+
 class NevergradAdapter(Adapter):
     name = "nevergrad-ngopt"
     library = "nevergrad"
@@ -486,6 +491,13 @@ class NevergradAdapter(Adapter):
 
     def run(self, problem: Problem, evaluate: Evaluator, n_trials: int, seed: int) -> None:
         import nevergrad as ng
+        from nevergrad.optimization import metamodel
+
+        # nevergrad 1.0.12's metamodel (chosen by NGOpt e.g. for 2-d spaces at 200 trials)
+        # converts a model's one-element prediction array with float(), which NumPy >= 2.4
+        # refuses (nevergrad issue #1612: a DeprecationWarning in earlier NumPy). Give
+        # that module a float() that accepts one-element arrays, as NumPy used to.
+        metamodel.float = _one_element_float  # type: ignore[attr-defined]
 
         params: dict[str, Any] = {}
         for p in problem.space:
