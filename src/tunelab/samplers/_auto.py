@@ -23,6 +23,15 @@ Trials *observed* below are the COMPLETE ones and the PRUNED ones that reported 
    the branches, the GP refines their continuous optimum.
 4. A fixed, mostly numeric space with fewer than ``gp_max_trials`` observed trials:
    :class:`GPSampler`, the most sample-efficient model while the history is small.
+   From ``EXPLOIT_FROM`` observed trials on, one trial in ``EXPLOIT_EVERY`` is
+   "gp-exploit": the minimiser of the GP's posterior mean (``acquisition="mean"``), a
+   polishing step around the incumbent. Expected improvement, with the fitted noise,
+   stops paying for steps smaller than the noise it believes in, so without it the GP
+   stalled short of smooth optima. Measured on the 14 closed-form problems, 5 seeds:
+   at 200 trials median log10 regret -4.34 instead of -3.36 on hartmann6, -7.34 instead
+   of -6.64 on branin, -1.57 instead of -0.63 on the 20-d sphere, better or level on 11
+   of 14, worse on styblinski_tang8 (1.63 against 1.15) and ackley5 (0.53 against 0.47).
+   Starting it at 20 trials instead was worse at 50 trials on three problems of 14.
    Plateau exception, for rules 3 and 4: when at least ``PLATEAU_TIES`` COMPLETE
    trials share the best value exactly (accuracy on a small validation set, a random
    forest's ``max_features`` rounded to a whole number of features), a GP keeps refining
@@ -77,6 +86,8 @@ def _profile(history: Sequence[FrozenTrial]) -> tuple[bool, int, int]:
 
 PLATEAU_TIES = 3
 BRANCH_EVERY = 3  # one trial in three of a tree-structured space refines a branch by GP
+EXPLOIT_FROM = 50  # observed trials before the GP phase polishes its incumbent...
+EXPLOIT_EVERY = 4  # ...on one trial in this many
 
 
 def _plateau(history: Sequence[FrozenTrial], maximize: bool) -> bool:
@@ -101,7 +112,7 @@ def choose(
     gp_max_trials: int,
     maximize: bool = False,
 ) -> str:
-    """The sampler the rule picks: "random", "tpe", "tpe-wide", "branch-gp", "gp" or "cmaes".
+    """The rule's pick: "random", "tpe", "tpe-wide", "branch-gp", "gp", "gp-exploit", "cmaes".
 
     Example:
         >>> choose([], 1, n_startup_trials=10, gp_max_trials=200)
@@ -127,7 +138,11 @@ def choose(
             return "branch-gp"
     if tree_like:
         return "tpe-wide" if plateau else "tpe"
-    return "tpe-wide" if plateau else "gp"
+    if plateau:
+        return "tpe-wide"
+    if observed >= EXPLOIT_FROM and observed % EXPLOIT_EVERY == EXPLOIT_EVERY - 1:
+        return "gp-exploit"
+    return "gp"
 
 
 class AutoSampler(BaseSampler):
@@ -200,9 +215,11 @@ class AutoSampler(BaseSampler):
                 self._samplers["tpe"],
                 every=BRANCH_EVERY,
             )
-        if name == "gp":
+        if name in ("gp", "gp-exploit"):
             from tunelab.samplers.gp import GPSampler
 
+            if name == "gp-exploit":
+                return GPSampler(seed=self._seed, n_startup_trials=1, acquisition="mean")
             return GPSampler(seed=self._seed, n_startup_trials=1)
         from tunelab.samplers._cmaes import CmaEsSampler
 
