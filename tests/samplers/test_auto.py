@@ -10,7 +10,8 @@ import tunelab as tl
 from tunelab import FrozenTrial, TrialState
 from tunelab.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from tunelab.samplers import AutoSampler, RandomSampler
-from tunelab.samplers._auto import ATTR, EXPLOIT_EVERY, EXPLOIT_FROM, choose
+from tunelab.samplers._auto import ATTR, choose
+from tunelab.samplers.gp._sampler import EXPLOIT_EVERY, EXPLOIT_FROM
 
 X = FloatDistribution(0.0, 1.0)
 N = IntDistribution(1, 10)
@@ -56,19 +57,6 @@ def test_the_documented_rule() -> None:
     assert _rule(_trials(12, numeric, TrialState.PRUNED, valued=False)) == "random"
 
 
-def test_from_exploit_from_trials_one_in_exploit_every_polishes_the_incumbent() -> None:
-    numeric = {"x": X, "n": N}
-
-    def rule(n: int) -> str:
-        return choose(_trials(n, numeric), 1, n_startup_trials=10, gp_max_trials=200)
-
-    first = EXPLOIT_FROM + (EXPLOIT_EVERY - 1 - EXPLOIT_FROM % EXPLOIT_EVERY) % EXPLOIT_EVERY
-    assert rule(first) == "gp-exploit"
-    assert [rule(first + i) for i in range(1, EXPLOIT_EVERY)] == ["gp"] * (EXPLOIT_EVERY - 1)
-    assert rule(first + EXPLOIT_EVERY) == "gp-exploit"
-    assert rule(first - EXPLOIT_EVERY) == "gp"  # too early
-
-
 def test_an_exploit_trial_lands_next_to_the_incumbent() -> None:
     def bowl(trial: tl.Trial) -> float:
         return (trial.suggest_float("x", -5, 5) - 1.3) ** 2 + (
@@ -76,10 +64,15 @@ def test_an_exploit_trial_lands_next_to_the_incumbent() -> None:
         ) ** 2
 
     study = tl.create_study(sampler=AutoSampler(seed=1))
-    study.optimize(bowl, n_trials=EXPLOIT_FROM + EXPLOIT_EVERY + 2)
+    study.optimize(bowl, n_trials=EXPLOIT_FROM + 2 * EXPLOIT_EVERY + 2)
     trials = study.trials
     exploits = [t for t in trials if t.system_attrs[ATTR] == "gp-exploit"]
-    assert exploits
+    # The GP's own exploitation steps, from EXPLOIT_FROM observed trials on, one in
+    # EXPLOIT_EVERY, recorded under Auto's name as well.
+    assert [t.number for t in exploits] == [
+        n for n in range(EXPLOIT_FROM, len(trials)) if n % EXPLOIT_EVERY == EXPLOIT_EVERY - 1
+    ]
+    assert all(t.system_attrs["gp:step"] == "exploit" for t in exploits)
     for t in exploits:
         before = [u for u in trials[: t.number] if u.value is not None]
         incumbent = min(before, key=lambda u: u.value)

@@ -23,8 +23,8 @@ Trials *observed* below are the COMPLETE ones and the PRUNED ones that reported 
    the branches, the GP refines their continuous optimum.
 4. A fixed, mostly numeric space with fewer than ``gp_max_trials`` observed trials:
    :class:`GPSampler`, the most sample-efficient model while the history is small.
-   From ``EXPLOIT_FROM`` observed trials on, one trial in ``EXPLOIT_EVERY`` is
-   "gp-exploit": the minimiser of the GP's posterior mean (``acquisition="mean"``), a
+   From 50 observed trials on, one trial in 4 is "gp-exploit": the GP's own
+   exploitation step (see :class:`GPSampler`), the minimiser of its posterior mean, a
    polishing step around the incumbent. Expected improvement, with the fitted noise,
    stops paying for steps smaller than the noise it believes in, so without it the GP
    stalled short of smooth optima. Measured on the 14 closed-form problems, 5 seeds:
@@ -86,8 +86,6 @@ def _profile(history: Sequence[FrozenTrial]) -> tuple[bool, int, int]:
 
 PLATEAU_TIES = 3
 BRANCH_EVERY = 3  # one trial in three of a tree-structured space refines a branch by GP
-EXPLOIT_FROM = 50  # observed trials before the GP phase polishes its incumbent...
-EXPLOIT_EVERY = 4  # ...on one trial in this many
 
 
 def _plateau(history: Sequence[FrozenTrial], maximize: bool) -> bool:
@@ -112,7 +110,9 @@ def choose(
     gp_max_trials: int,
     maximize: bool = False,
 ) -> str:
-    """The rule's pick: "random", "tpe", "tpe-wide", "branch-gp", "gp", "gp-exploit", "cmaes".
+    """The rule's pick: "random", "tpe", "tpe-wide", "branch-gp", "gp", "cmaes".
+
+    ("gp" trials that the GP makes exploitation steps are recorded as "gp-exploit".)
 
     Example:
         >>> choose([], 1, n_startup_trials=10, gp_max_trials=200)
@@ -140,8 +140,6 @@ def choose(
         return "tpe-wide" if plateau else "tpe"
     if plateau:
         return "tpe-wide"
-    if observed >= EXPLOIT_FROM and observed % EXPLOIT_EVERY == EXPLOIT_EVERY - 1:
-        return "gp-exploit"
     return "gp"
 
 
@@ -211,15 +209,13 @@ class AutoSampler(BaseSampler):
             if "tpe" not in self._samplers:  # under self._lock already (see _get)
                 self._samplers["tpe"] = self._make("tpe", history)
             return BranchGPSampler(
-                GPSampler(seed=self._seed, n_startup_trials=1),
+                GPSampler(seed=self._seed, n_startup_trials=1, exploit_from=None),
                 self._samplers["tpe"],
                 every=BRANCH_EVERY,
             )
-        if name in ("gp", "gp-exploit"):
+        if name == "gp":
             from tunelab.samplers.gp import GPSampler
 
-            if name == "gp-exploit":
-                return GPSampler(seed=self._seed, n_startup_trials=1, acquisition="mean")
             return GPSampler(seed=self._seed, n_startup_trials=1)
         from tunelab.samplers._cmaes import CmaEsSampler
 
@@ -242,8 +238,13 @@ class AutoSampler(BaseSampler):
         )
         sampler = self._get(name, history)
         self._local.chosen = (trial.trial_id, sampler)
-        study.set_system_attr(trial, ATTR, name)
         sampler.before_trial(study, trial)
+        if name == "gp":
+            from tunelab.samplers.gp import GPSampler
+
+            if isinstance(sampler, GPSampler) and sampler.is_exploit_step(trial):
+                name = "gp-exploit"
+        study.set_system_attr(trial, ATTR, name)
 
     def infer_relative_search_space(
         self, study: StudyView, trial: FrozenTrial

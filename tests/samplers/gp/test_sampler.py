@@ -396,6 +396,8 @@ def test_multi_objective_studies_are_rejected_clearly() -> None:
         ({"max_history": 1}, "max_history"),
         ({"time_budget": -0.5}, "time_budget"),
         ({"time_budget": True}, "time_budget"),
+        ({"exploit_from": 0}, "exploit_from"),
+        ({"exploit_every": 0}, "exploit_every"),
     ],
 )
 def test_invalid_options_are_rejected(kwargs: dict[str, Any], match: str) -> None:
@@ -506,3 +508,48 @@ def test_a_pruned_trial_is_projected_with_the_spread_of_the_completed_moves() ->
     assert spread[complete].tolist() == [0.0] * len(complete)
     study.optimize(objective, n_trials=4)  # the GP phase fits with the extra noise
     assert study.trials[-1].state in (TrialState.COMPLETE, TrialState.PRUNED)
+
+
+def test_exploitation_steps_follow_the_rule_and_polish_the_incumbent() -> None:
+    """From ``exploit_from`` observed trials on, one in ``exploit_every`` minimises the
+    posterior mean: recorded on the trial, and a small step from the incumbent."""
+
+    def bowl(trial: tl.Trial) -> float:
+        return (trial.suggest_float("x", -5, 5) - 1.3) ** 2 + (
+            trial.suggest_float("y", -5, 5) + 0.4
+        ) ** 2
+
+    study = tl.create_study(sampler=GPSampler(seed=1, exploit_from=20, exploit_every=3))
+    study.optimize(bowl, n_trials=30)
+    exploits = [t for t in study.trials if t.system_attrs.get("gp:step") == "exploit"]
+    assert [t.number for t in exploits] == [20, 23, 26, 29]
+    for t in exploits:
+        before = [u for u in study.trials[: t.number] if u.value is not None]
+        incumbent = min(before, key=lambda u: u.value)
+        step = abs(t.params["x"] - incumbent.params["x"]) + abs(
+            t.params["y"] - incumbent.params["y"]
+        )
+        assert step < 0.5  # a polishing step, not a jump across the 10 x 10 box
+    # Off with exploit_from=None and for the pure-exploitation acquisition itself.
+    for sampler in (GPSampler(seed=1, exploit_from=None), GPSampler(seed=1, acquisition="mean")):
+        plain = tl.create_study(sampler=sampler)
+        plain.optimize(bowl, n_trials=12)
+        assert all("gp:step" not in t.system_attrs for t in plain.trials)
+
+
+def test_exploitation_steps_keep_their_own_warm_start() -> None:
+    """An exploitation step neither reads nor replaces the exploration fit's warm start,
+    so the expected-improvement steps are fitted as without exploitation."""
+
+    def sphere(trial: tl.Trial) -> float:
+        return sum(trial.suggest_float(f"x{i}", -2, 2) ** 2 for i in range(3))
+
+    sampler = GPSampler(seed=3, n_startup_trials=5, exploit_from=8, exploit_every=2)
+    study = tl.create_study(sampler=sampler)
+    study.optimize(sphere, n_trials=9)  # observed 5..8: exploration only until 8 trials
+    explore = sampler._warm["explore"]
+    assert "exploit" not in sampler._warm
+    study.optimize(sphere, n_trials=1)  # observed 9: an exploitation step
+    assert study.trials[-1].system_attrs["gp:step"] == "exploit"
+    assert sampler._warm["explore"] is explore
+    assert sampler._warm["exploit"][0] == explore[0]  # fitted on the same search space
