@@ -530,8 +530,13 @@ def test_exploitation_steps_follow_the_rule_and_polish_the_incumbent() -> None:
             t.params["y"] - incumbent.params["y"]
         )
         assert step < 0.5  # a polishing step, not a jump across the 10 x 10 box
-    # Off with exploit_from=None and for the pure-exploitation acquisition itself.
-    for sampler in (GPSampler(seed=1, exploit_from=None), GPSampler(seed=1, acquisition="mean")):
+    # Off with exploit_from=None, for the pure-exploitation acquisition itself, and
+    # during the start-up (random trials are not exploitation steps).
+    for sampler in (
+        GPSampler(seed=1, exploit_from=None),
+        GPSampler(seed=1, acquisition="mean"),
+        GPSampler(seed=1, n_startup_trials=12, exploit_from=2, exploit_every=2),
+    ):
         plain = tl.create_study(sampler=sampler)
         plain.optimize(bowl, n_trials=12)
         assert all("gp:step" not in t.system_attrs for t in plain.trials)

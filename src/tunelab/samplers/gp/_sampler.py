@@ -225,7 +225,7 @@ class GPSampler(BaseSampler):
         warp_outputs: Fit the GP to Yeo-Johnson-transformed values (see ``_warp``), so
             that objectives spanning orders of magnitude are modelled where it matters.
         exploit_from: Observed trials before the exploitation steps begin (``None``:
-            never; they never apply with ``acquisition="mean"``).
+            never; they never apply with ``acquisition="mean"`` or during the start-up).
         exploit_every: One trial in this many is an exploitation step.
 
     Raises:
@@ -304,9 +304,12 @@ class GPSampler(BaseSampler):
     # -- the sampler contract ------------------------------------------------------------
 
     def before_trial(self, study: StudyView, trial: FrozenTrial) -> None:
-        exploit = self._exploit_from is not None and exploit_step(
-            len(self._observed(study)), self._exploit_from, self._exploit_every
-        )
+        exploit = False
+        if self._exploit_from is not None:
+            observed = len(self._observed(study))
+            exploit = observed >= self._n_startup and exploit_step(
+                observed, self._exploit_from, self._exploit_every
+            )
         self._local.step = (trial.trial_id, exploit)
         if exploit:
             study.set_system_attr(trial, ATTR, "exploit")
