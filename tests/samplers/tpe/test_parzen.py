@@ -72,7 +72,7 @@ def test_samples_are_valid_values_and_concentrate_near_observations() -> None:
     draws = est.sample(np.random.default_rng(0), 2000)
     for name, dist in space.items():
         assert all(dist.contains(v) for v in draws[name])
-    # Equal observations: neighbour gaps are 0, floored at range / 31 = 3.2.
+    # Equal observations: neighbour gaps are 0, floored at range / 32.
     assert np.median(draws["x"]) == pytest.approx(10.0, abs=6.0)
     assert np.mean(draws["x"] < 40.0) > 0.9
     assert np.median(draws["n"]) == 8
@@ -116,8 +116,8 @@ def test_neighbour_bandwidths_are_the_larger_gap_whether_joint_or_not() -> None:
     values = [1.0, 2.0, 6.0, 6.5]  # gaps 1, 4, 0.5
     for multivariate in (False, True):
         sigmas = _bandwidths(values, multivariate, "neighbour")
-        # The outermost points use their one inner gap; floored at 10 / min(100, 5) = 2.
-        np.testing.assert_allclose(sigmas, [2.0, 4.0, 4.0, 2.0])
+        # The outermost points use their one inner gap; floored at 10 / min(100, 6).
+        np.testing.assert_allclose(sigmas, [10 / 6, 4.0, 4.0, 10 / 6])
 
 
 def test_an_unknown_bandwidth_rule_is_refused() -> None:
@@ -134,4 +134,31 @@ def test_multivariate_bandwidths_follow_scotts_rule_from_four_observations() -> 
     # Clustered points do not collapse the kernels: at least a tenth of the range.
     np.testing.assert_allclose(_bandwidths([5.0, 5.01, 5.02, 5.03]), 1.0)
     # With fewer points their spread says little: 0.2 * range * n^(-1/5), magic-clipped.
-    np.testing.assert_allclose(_bandwidths([5.0, 5.01]), max(2.0 * 2 ** (-1 / 5), 10 / 3))
+    np.testing.assert_allclose(_bandwidths([5.0, 5.01]), max(2.0 * 2 ** (-1 / 5), 10 / 4))
+
+
+def test_a_lone_observation_is_as_wide_as_its_distance_to_the_farther_bound() -> None:
+    np.testing.assert_allclose(_bandwidths([2.0], bandwidth="neighbour"), [8.0])
+    np.testing.assert_allclose(_bandwidths([7.0], bandwidth="neighbour"), [7.0])
+
+
+def test_categorical_kernels_smooth_by_prior_weight_over_n_plus_one_per_choice() -> None:
+    dist = CategoricalDistribution(["a", "b", "c", "d"])
+    est = _estimator(dist, [0.0, 0.0, 1.0], prior_weight=2.0)
+    table = np.exp(est._kernels["p"][1])
+    smooth = 2.0 / 4  # prior_weight / (n + 1) on every choice, then 1 on the observed one
+    np.testing.assert_allclose(table[0], np.array([1 + smooth, smooth, smooth, smooth]) / 3.0)
+    np.testing.assert_allclose(table[2], np.array([smooth, 1 + smooth, smooth, smooth]) / 3.0)
+    np.testing.assert_allclose(table[-1], 0.25)  # the prior is uniform
+    # More observations smooth less: the observed choice's share grows.
+    many = np.exp(_estimator(dist, [0.0] * 30, prior_weight=2.0)._kernels["p"][1])
+    assert many[0, 0] > table[0, 0]
+
+
+def test_the_prior_weighs_against_the_observation_weights_as_given() -> None:
+    dist = FloatDistribution(0.0, 1.0)
+    down = ParzenEstimator({"p": np.array([0.2, 0.8])}, {"p": dist}, np.array([0.25, 0.25]))
+    full = ParzenEstimator({"p": np.array([0.2, 0.8])}, {"p": dist}, np.array([1.0, 1.0]))
+    # Down-weighted (older) observations leave the prior a larger share: 1/1.5, not 1/3.
+    assert np.exp(down._log_weights[-1]) == pytest.approx(1.0 / 1.5)
+    assert np.exp(full._log_weights[-1]) == pytest.approx(1.0 / 3.0)

@@ -54,7 +54,7 @@ class TPEOptions:
         gamma: Size of the good group for ``n`` observations.
         weights: Weights of ``n`` observations, oldest first.
         consider_endpoints: Count the bounds as neighbours in bandwidths.
-        magic_clip: Floor bandwidths at ``range / min(100, n + 1)``.
+        magic_clip: Floor bandwidths at ``range / min(100, n + 2)``.
         bandwidth: ``"neighbour"``: each observation's kernel is as wide as the larger
             gap to its neighbours, per dimension; ``"scott"``: multivariate estimators use
             Scott's rule (at least 0.1 of the range). See ``tunelab.samplers.tpe._parzen``
